@@ -1,0 +1,48 @@
+"""Every setting, declared once with its default and help text.
+
+Values come, in order of precedence, from the test mapping, `DIRECTORY_*` environment variables
+(Flask's `from_prefixed_env`, which parses JSON values), `instance/config.py`, and the defaults
+below. The README's settings table is checked against this list by the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = (
+    Setting("DATABASE_URL", None,
+            "SQLAlchemy URL. Default: an SQLite file `directory.sqlite3` in the instance folder; "
+            "production: `postgresql+psycopg://user@host/db`."),
+    Setting("INDEX_DIR", None,
+            "Directory of this node's Whoosh index generations. Default: `index/` in the "
+            "instance folder."),
+    Setting("GEOCODER", "offline",
+            "`offline` (bundled gazetteer, no network) or a geopy geocoder such as "
+            "`nominatim:https://nominatim.example.org` (rate-limited and cached)."),
+    Setting("GEOCODER_MIN_DELAY", 1.0,
+            "Seconds between requests to an online geocoder."),
+    Setting("ADMIN_TOKEN", None,
+            "Bearer token for the admin API. Unset: the admin API refuses every request."),
+    Setting("REDIS_URL", None,
+            "Optional Redis URL for rate limits and caches shared across nodes."),
+    Setting("SECRET_KEY", None,
+            "Flask secret key. Unset: a random key per process (the app keeps no sessions)."),
+    Setting("TAXONOMY_PATH", None,
+            "Taxonomy TOML file. Default: the bundled `data/taxonomy.toml`."),
+    Setting("SOURCE", "default",
+            "Default `--source` name for `ingest`."),
+)
+
+
+def defaults() -> dict[str, Any]:
+    """The default value of every setting."""
+    return {s.name: s.default for s in SETTINGS}

@@ -1,0 +1,79 @@
+"""Distances and geohash cells: the coarse grid that lets a radius search touch few documents."""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_MILE = 1.609344
+_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+INDEXED_PRECISIONS = (2, 3, 4)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def geohash(lat: float, lon: float, precision: int) -> str:
+    """The standard base-32 geohash of a point."""
+    lat_lo, lat_hi, lon_lo, lon_hi = -90.0, 90.0, -180.0, 180.0
+    bits, code, even = 0, 0, True
+    out = []
+    while len(out) < precision:
+        if even:
+            mid = (lon_lo + lon_hi) / 2
+            code = code * 2 + (lon >= mid)
+            lon_lo, lon_hi = (mid, lon_hi) if lon >= mid else (lon_lo, mid)
+        else:
+            mid = (lat_lo + lat_hi) / 2
+            code = code * 2 + (lat >= mid)
+            lat_lo, lat_hi = (mid, lat_hi) if lat >= mid else (lat_lo, mid)
+        even = not even
+        bits += 1
+        if bits == 5:
+            out.append(_BASE32[code])
+            bits, code = 0, 0
+    return "".join(out)
+
+
+def cell_terms(lat: float, lon: float) -> list[str]:
+    """The index terms of a point: "p:hash" for each indexed precision."""
+    full = geohash(lat, lon, max(INDEXED_PRECISIONS))
+    return [f"{p}:{full[:p]}" for p in INDEXED_PRECISIONS]
+
+
+def cell_size_deg(precision: int) -> tuple[float, float]:
+    """(height, width) of a geohash cell in degrees: fixed in degrees at any latitude."""
+    bits = 5 * precision
+    return 180.0 / 2 ** (bits // 2), 360.0 / 2 ** ((bits + 1) // 2)
+
+
+def covering_cells(lat: float, lon: float, radius_km: float, max_cells: int = 36) -> list[str]:
+    """Cell terms that together cover a circle, at the finest precision that keeps them few.
+
+    Samples the circle's bounding box at half a cell, so that every cell it touches is in.
+    """
+    dlat = radius_km / 111.0
+    dlon = min(180.0, radius_km / max(1e-6, 111.320 * math.cos(math.radians(lat))))
+    precision = min(INDEXED_PRECISIONS)
+    for candidate in sorted(INDEXED_PRECISIONS, reverse=True):
+        cell_h, cell_w = cell_size_deg(candidate)
+        if (2 * dlat / cell_h + 2) * (2 * dlon / cell_w + 2) <= max_cells:
+            precision = candidate
+            break
+    cell_h, cell_w = cell_size_deg(precision)
+    cells = set()
+    y = lat - dlat
+    while y < lat + dlat + cell_h / 2:
+        x = lon - dlon
+        while x < lon + dlon + cell_w / 2:
+            yy = max(-90.0, min(90.0, min(y, lat + dlat)))
+            xx = min(x, lon + dlon)
+            cells.add(geohash(yy, ((xx + 180) % 360) - 180, precision))
+            x += cell_w / 2
+        y += cell_h / 2
+    return sorted(f"{precision}:{c}" for c in cells)

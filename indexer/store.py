@@ -1,0 +1,187 @@
+"""Store validated profiles: upsert by (source, id) with a content hash, in batches.
+
+Each batch is one transaction that writes the therapists, their offices and licences, and one
+change-log row per created or updated therapist, which is what every index follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from .geocode import place_office
+from .models import Change, License, Office, Therapist
+from .normalise import TermMapping
+from .textnorm import slugify
+
+_THERAPIST_FIELDS = (
+    "name", "credentials", "pronouns", "photo_url", "bio", "approach", "email", "phone",
+    "website", "video_url", "telehealth_states", "languages", "insurance", "fee_min",
+    "fee_max", "sliding_scale", "accepting_new_clients", "free_consultation",
+)
+
+
+@dataclass
+class Prepared:
+    """A validated, term-mapped profile ready to store."""
+
+    profile: dict[str, Any]
+    mapping: TermMapping
+    content_hash: str
+
+    @property
+    def source_id(self) -> str:
+        return self.profile["id"]
+
+
+def make_slug(name: str, source: str, source_id: str) -> str:
+    """A readable, stable slug: the name plus a short hash of (source, id), unique in practice."""
+    digest = hashlib.sha1(f"{source}\0{source_id}".encode()).digest()
+    suffix = base64.b32encode(digest).decode()[:8].lower()
+    return f"{slugify(name)[:80].strip('-') or 'therapist'}-{suffix}"
+
+
+def therapist_row(item: Prepared, source: str, run_id: int | None) -> dict[str, Any]:
+    """The column values of a therapist row for one prepared profile."""
+    profile, mapping = item.profile, item.mapping
+    row = {name: profile.get(name) for name in _THERAPIST_FIELDS}
+    for name in ("telehealth_states", "languages", "insurance"):
+        row[name] = row[name] or []
+    row.update(
+        source=source,
+        source_id=item.source_id,
+        slug=make_slug(profile["name"], source, item.source_id),
+        published=True,
+        content_hash=item.content_hash,
+        specialties=mapping.specialties,
+        modalities=mapping.modalities,
+        client_types=mapping.client_types,
+        session_formats=mapping.session_formats,
+        tags=mapping.tags,
+        term_sources=mapping.term_sources,
+        sees_couples=mapping.sees_couples,
+        offers_video=mapping.offers_video,
+        profile_updated_at=profile.get("updated_at"),
+        ingest_run_id=run_id,
+    )
+    return row
+
+
+def upsert_batch(
+    session: Session,
+    source: str,
+    items: list[Prepared],
+    *,
+    run_id: int | None,
+    geocoder: Any,
+    counts: Counter,
+) -> list[int]:
+    """Create, update or skip each profile; returns the ids of therapists that changed.
+
+    Counts go to `counts`: created, updated, unchanged, superseded (the same id twice in one
+    run: the later record wins) and offices_not_geolocated.
+    """
+    latest: dict[str, Prepared] = {}
+    for item in items:
+        if item.source_id in latest:
+            counts["superseded"] += 1
+        latest[item.source_id] = item
+    existing = {
+        row.source_id: row
+        for row in session.execute(
+            select(Therapist.id, Therapist.source_id, Therapist.content_hash, Therapist.slug)
+            .where(Therapist.source == source, Therapist.source_id.in_(list(latest)))
+        )
+    }
+    new_rows, changed_rows = [], []
+    for source_id, item in latest.items():
+        row = therapist_row(item, source, run_id)
+        old = existing.get(source_id)
+        if old is None:
+            new_rows.append((row, item))
+        elif old.content_hash != item.content_hash:
+            row["id"] = old.id
+            changed_rows.append((row, item))
+        else:
+            counts["unchanged"] += 1
+    changed_ids = _insert_new(session, new_rows) + _update_changed(session, changed_rows)
+    counts["created"] += len(new_rows)
+    counts["updated"] += len(changed_rows)
+    _write_children(session, new_rows + changed_rows, geocoder, counts)
+    if changed_ids:
+        session.execute(
+            insert(Change), [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids]
+        )
+    return changed_ids
+
+
+def _insert_new(session: Session, rows: list[tuple[dict, Prepared]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(
+        insert(Therapist).returning(Therapist.id, sort_by_parameter_order=True),
+        [row for row, _ in rows],
+    )
+    ids = list(result.scalars())
+    for (row, _), tid in zip(rows, ids, strict=True):
+        row["id"] = tid
+    return ids
+
+
+def _update_changed(session: Session, rows: list[tuple[dict, Prepared]]) -> list[int]:
+    if not rows:
+        return []
+    ids = [row["id"] for row, _ in rows]
+    session.execute(update(Therapist), [row for row, _ in rows])
+    session.execute(delete(Office).where(Office.therapist_id.in_(ids)))
+    session.execute(delete(License).where(License.therapist_id.in_(ids)))
+    return ids
+
+
+def _write_children(
+    session: Session, rows: list[tuple[dict, Prepared]], geocoder: Any, counts: Counter
+) -> None:
+    offices, licenses = [], []
+    for row, item in rows:
+        for position, office in enumerate(item.profile.get("locations") or ()):
+            placement = place_office(office, geocoder)
+            if placement is None:
+                counts["offices_not_geolocated"] += 1
+            offices.append(
+                {
+                    "therapist_id": row["id"],
+                    "position": position,
+                    "address": office.get("address"),
+                    "city": office.get("city") or (placement.city if placement else None),
+                    "state": office.get("state") or (placement.state if placement else None),
+                    "zip": office.get("zip"),
+                    "lat": placement.lat if placement else None,
+                    "lon": placement.lon if placement else None,
+                    "precision": placement.precision if placement else None,
+                }
+            )
+        for lic in item.profile.get("licenses") or ():
+            licenses.append({"therapist_id": row["id"], **lic})
+    if offices:
+        session.execute(insert(Office), offices)
+    if licenses:
+        session.execute(insert(License), licenses)
+
+
+def unpublish(session: Session, therapist_id: int) -> bool:
+    """Hide a therapist from search (kept in the database); False when there is no such id."""
+    result = session.execute(
+        update(Therapist)
+        .where(Therapist.id == therapist_id, Therapist.published.is_(True))
+        .values(published=False)
+    )
+    if result.rowcount:
+        session.add(Change(therapist_id=therapist_id, op="delete"))
+        return True
+    return session.get(Therapist, therapist_id) is not None
