@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from indexer.pipeline import run_ingest
 from indexer.readers import FORMATS, ReaderError, file_size

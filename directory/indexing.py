@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask, current_app
 
 from indexer.geocode import make_geocoder
-from indexer.normalise import term_labels
 from indexer.search_index import IndexStore
 from indexer.taxonomy import Taxonomy, load_taxonomy
 
@@ -39,6 +38,4 @@ def geocoder() -> Any:
 
 def index_store() -> IndexStore:
     """This node's index directory and its generations."""
-    return _part("index", lambda: IndexStore(
-        current_app.config["INDEX_DIR"], term_labels(taxonomy())
-    ))
+    return _part("index", lambda: IndexStore(current_app.config["INDEX_DIR"]))

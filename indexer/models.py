@@ -186,7 +186,9 @@ class Reject(Base):
     __tablename__ = "rejects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("ingest_runs.id", ondelete="CASCADE"), index=True
+    )
     file: Mapped[str] = mapped_column(String(1000))
     position: Mapped[int] = mapped_column(Integer)
     record: Mapped[Any] = mapped_column(JSONValue)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,17 +74,3 @@ def content_hash(profile: dict[str, Any], salt: str = "") -> str:
     canonical = json.dumps(profile, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256((salt + canonical).encode()).hexdigest()
 
-
-def term_labels(taxonomy: Taxonomy) -> Callable[[dict[str, Any]], str]:
-    """A function giving the taxonomy labels of a therapist row's terms, as searchable text."""
-
-    def labels(row: dict[str, Any]) -> str:
-        words = []
-        for field_name, kind in _TERM_FIELDS:
-            for slug in row.get(field_name) or ():
-                term = taxonomy.get(kind, slug)
-                if term is not None:
-                    words.append(term.label)
-        return " ".join(words)
-
-    return labels

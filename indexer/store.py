@@ -73,6 +73,20 @@ def therapist_row(item: Prepared, source: str, run_id: int | None) -> dict[str, 
     return row
 
 
+@dataclass
+class Stored:
+    """A therapist as just written: its row, office rows and licence states (for indexing)."""
+
+    row: dict[str, Any]
+    offices: list[dict[str, Any]]
+    license_states: set[str]
+    updated: bool
+
+    @property
+    def index_row(self) -> dict[str, Any]:
+        return {**self.row, "license_states": self.license_states}
+
+
 def upsert_batch(
     session: Session,
     source: str,
@@ -81,8 +95,8 @@ def upsert_batch(
     run_id: int | None,
     geocoder: Any,
     counts: Counter,
-) -> list[int]:
-    """Create, update or skip each profile; returns the ids of therapists that changed.
+) -> list[Stored]:
+    """Create, update or skip each profile; returns the therapists that changed.
 
     Counts go to `counts`: created, updated, unchanged, superseded (the same id twice in one
     run: the later record wins) and offices_not_geolocated.
@@ -110,28 +124,37 @@ def upsert_batch(
             changed_rows.append((row, item))
         else:
             counts["unchanged"] += 1
-    changed_ids = _insert_new(session, new_rows) + _update_changed(session, changed_rows)
+    changed_ids = _insert_new(session, source, new_rows) + _update_changed(session, changed_rows)
     counts["created"] += len(new_rows)
     counts["updated"] += len(changed_rows)
-    _write_children(session, new_rows + changed_rows, geocoder, counts)
+    offices, license_states = _write_children(session, new_rows + changed_rows, geocoder, counts)
     if changed_ids:
         session.execute(
-            insert(Change), [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids]
+            insert(Change.__table__),
+            [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids],
         )
-    return changed_ids
+    return [
+        Stored(row, offices.get(row["id"], []), license_states.get(row["id"], set()),
+               updated=i >= len(new_rows))
+        for i, (row, _) in enumerate(new_rows + changed_rows)
+    ]
 
 
-def _insert_new(session: Session, rows: list[tuple[dict, Prepared]]) -> list[int]:
+def _insert_new(session: Session, source: str, rows: list[tuple[dict, Prepared]]) -> list[int]:
     if not rows:
         return []
-    result = session.execute(
-        insert(Therapist).returning(Therapist.id, sort_by_parameter_order=True),
-        [row for row, _ in rows],
-    )
-    ids = list(result.scalars())
-    for (row, _), tid in zip(rows, ids, strict=True):
-        row["id"] = tid
-    return ids
+    # Core executemany (the ORM splits rows by which values are None), then one query for
+    # the new ids: SQLite cannot return the ids of a multi-row insert in order.
+    session.execute(insert(Therapist.__table__), [row for row, _ in rows])
+    ids = dict(session.execute(
+        select(Therapist.source_id, Therapist.id).where(
+            Therapist.source == source,
+            Therapist.source_id.in_([row["source_id"] for row, _ in rows]),
+        )
+    ).all())
+    for row, _ in rows:
+        row["id"] = ids[row["source_id"]]
+    return [row["id"] for row, _ in rows]
 
 
 def _update_changed(session: Session, rows: list[tuple[dict, Prepared]]) -> list[int]:
@@ -146,7 +169,7 @@ def _update_changed(session: Session, rows: list[tuple[dict, Prepared]]) -> list
 
 def _write_children(
     session: Session, rows: list[tuple[dict, Prepared]], geocoder: Any, counts: Counter
-) -> None:
+) -> tuple[dict[int, list[dict]], dict[int, set[str]]]:
     offices, licenses = [], []
     for row, item in rows:
         for position, office in enumerate(item.profile.get("locations") or ()):
@@ -167,11 +190,20 @@ def _write_children(
                 }
             )
         for lic in item.profile.get("licenses") or ():
-            licenses.append({"therapist_id": row["id"], **lic})
+            licenses.append({"therapist_id": row["id"], "type": lic.get("type"),
+                             "number": lic.get("number"), "state": lic.get("state")})
     if offices:
-        session.execute(insert(Office), offices)
+        session.execute(insert(Office.__table__), offices)
     if licenses:
-        session.execute(insert(License), licenses)
+        session.execute(insert(License.__table__), licenses)
+    by_therapist: dict[int, list[dict]] = {}
+    for office in offices:
+        by_therapist.setdefault(office["therapist_id"], []).append(office)
+    states: dict[int, set[str]] = {}
+    for lic in licenses:
+        if lic["state"]:
+            states.setdefault(lic["therapist_id"], set()).add(lic["state"])
+    return by_therapist, states
 
 
 def unpublish(session: Session, therapist_id: int) -> bool:

@@ -107,7 +107,7 @@ class Taxonomy:
     def resolve_all(
         self, kind: str, texts: Iterable[str]
     ) -> tuple[list[Resolution], list[str]]:
-        """Resolve many terms: (resolutions without duplicate slugs, texts that mapped to nothing)."""
+        """Resolve many terms: (resolutions, no slug twice; texts that mapped to nothing)."""
         found: dict[str, Resolution] = {}
         unknown: list[str] = []
         for text in texts:

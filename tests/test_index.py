@@ -30,7 +30,7 @@ def test_a_search_during_rebuild_answers_from_the_old_generation(app, ingest, wr
 
         def search_meanwhile(new_generation: str) -> None:
             # A second reader of the same directory, as another worker process would be.
-            other = type(live)(live.root, live.labels)
+            other = type(live)(live.root)
             seen["current"] = other.current()
             seen["hits"] = other.search_ids("number7")
             seen["documents"] = other.status()["documents"]
