@@ -12,7 +12,11 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # psycopg 3 prepares a statement after five uses; PostgreSQL may then keep a generic plan
+    # made while a table was nearly empty (a sequential scan), which made batched upserts
+    # slow down quadratically as an ingest grew a table. Plan each statement afresh.
+    connect_args = {"prepare_threshold": None} if "psycopg" in url else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

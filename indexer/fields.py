@@ -64,8 +64,12 @@ def normalise_state(value: str) -> str:
 
 def normalise_phone(value: str) -> str:
     """E.164 ("+12125550147") from the formats people type; US numbers without a country code."""
+    text = str(value).strip()
+    # Spreadsheets turn 5073770107 into "5073770107.0".
+    if re.fullmatch(r"\d{10,11}\.0+", text):
+        text = text.split(".")[0]
     try:
-        number = phonenumbers.parse(str(value), "US")
+        number = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"Not a phone number: {value!r}.") from exc
     if not phonenumbers.is_possible_number(number):

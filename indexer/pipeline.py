@@ -100,13 +100,13 @@ class IngestSummary:
     def lines(self) -> list[str]:
         """A summary a person reads at the end of a run."""
         c = self.counts
-        verb = "would be" if self.dry_run else ""
+        superseded = (f", superseded {c['superseded']} (same id again later in the run)"
+                      if c["superseded"] else "")
         out = [
             f"read {c['read']} = accepted {c['accepted']} + rejected {c['rejected']}"
             + (" (dry run: nothing was written)" if self.dry_run else ""),
             f"  created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}"
-            + (f", superseded {c['superseded']} (same id later in the run)" if c["superseded"]
-               else "") + (f" {verb}".rstrip()),
+            + superseded,
             f"  offices not geolocated: {c['offices_not_geolocated']}",
         ]
         if self.unknown_terms:
@@ -222,8 +222,9 @@ def run_ingest(
     return summary
 
 
-def _records(paths: list[str], fmt: str, progress: Callable[[int], None] | None):
-    done = 0
+def _records(paths: list[str], fmt: str, progress: Callable[[int], None] | None
+             ) -> Iterator[RawRecord]:
+    """Every record of every file, reporting bytes read to `progress`."""
     for path in paths:
         last = 0
         for raw in read_records(path, fmt):
@@ -231,11 +232,11 @@ def _records(paths: list[str], fmt: str, progress: Callable[[int], None] | None)
                 progress(raw.bytes_read - last)
             last = raw.bytes_read
             yield raw
-        done += last
 
 
 def _ingest_batch(batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
                   ) -> list[Stored]:
+    """Prepare, store and commit one batch; returns what changed (nothing in a dry run)."""
     counts = summary.counts
     accepted: list[Prepared] = []
     rejected: list[Rejected] = []

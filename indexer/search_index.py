@@ -13,6 +13,7 @@ Only this module and the search layer import Whoosh.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -329,6 +330,20 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True)
 
 
+class _YieldingMpWriter(MpWriter):
+    """Writer processes at a lower CPU priority than the process feeding them.
+
+    During an ingest the feeding process (validation, geocoding, the database) is the serial
+    part; the writers catch up with whatever CPU is left and finish on every core at the end.
+    """
+
+    def _new_task(self):
+        task = super()._new_task()
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, task.pid, 10)
+        return task
+
+
 class ChunkedWriter:
     """Adds documents, committing one segment per writer every `chunk` documents.
 
@@ -347,7 +362,8 @@ class ChunkedWriter:
     def _open(self) -> Any:
         args = _writer_args(160)
         if self.processes:
-            return MpWriter(self.ix, procs=self.procs, multisegment=True, subargs=args, **args)
+            return _YieldingMpWriter(self.ix, procs=self.procs, multisegment=True,
+                                     subargs=args, **args)
         return self.ix.writer(**args)
 
     def add(self, doc: dict) -> bool:
