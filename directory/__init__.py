@@ -34,13 +34,14 @@ def create_app(
         app.config.from_mapping(test_config)
     _resolve_paths(app)
 
-    from . import cli, db, errors, health, indexing
+    from . import api, cli, db, errors, health, indexing
 
     db.init_app(app)
     indexing.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     return app
 
 

@@ -10,6 +10,8 @@ from indexer.geocode import make_geocoder
 from indexer.search_index import IndexStore
 from indexer.taxonomy import Taxonomy, load_taxonomy
 
+from .search.engine import SearchEngine
+
 
 def init_app(app: Flask) -> None:
     """Nothing is loaded here: the parts are built on first use, per process."""
@@ -39,3 +41,8 @@ def geocoder() -> Any:
 def index_store() -> IndexStore:
     """This node's index directory and its generations."""
     return _part("index", lambda: IndexStore(current_app.config["INDEX_DIR"]))
+
+
+def search_engine() -> SearchEngine:
+    """This process's search engine over this node's index."""
+    return _part("engine", lambda: SearchEngine(index_store()))

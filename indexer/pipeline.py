@@ -30,6 +30,7 @@ from .validate import ignored_fields, validate_profile
 
 # Inputs at least this large are indexed while they are stored, by writer processes, rather
 # than applied from the change log afterwards (about 4,000 profiles of typical size).
+# Smaller ones are applied from the change log when the run ends.
 BULK_BYTES = 8 * 1024 * 1024
 
 
@@ -190,9 +191,7 @@ def run_ingest(
             run_id = summary.run_id = run.id
     rejects = _RejectsWriter(rejects_path)
     bulk = None
-    if index is not None and not dry_run and (
-        index.current() is None or sum(file_size(p) for p in paths) >= BULK_BYTES
-    ):
+    if index is not None and not dry_run and sum(file_size(p) for p in paths) >= BULK_BYTES:
         bulk = index.bulk_writer(procs=2)
     try:
         for batch in batched(_records(paths, fmt, progress), batch_size):

@@ -1,0 +1,1 @@
+"""The search layer: `service.search` is the one implementation behind the API and the pages."""

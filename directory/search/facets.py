@@ -1,0 +1,42 @@
+"""Facet counts over a whole result set: one small function per kind of facet value.
+
+A count is |results ∩ documents holding that value|, which is exactly what adding that value
+as a filter would return (filters of one parameter combine with AND).
+"""
+
+from __future__ import annotations
+
+from indexer.taxonomy import Taxonomy
+
+from .engine import Snapshot
+
+FACETS = (("specialty", "specialty"), ("modality", "modality"), ("client_type", "client_type"),
+          ("language", None), ("insurance", None))
+
+
+def facet_counts(snap: Snapshot, docs: set[int], taxonomy: Taxonomy,
+                 limit: int = 60) -> dict[str, list[dict]]:
+    """{"specialty": [{"value", "label", "count"}, ...], ...}, most frequent first."""
+    out: dict[str, list[dict]] = {}
+    for name, kind in FACETS:
+        values = []
+        if docs:
+            for term in snap.terms_with_prefix(f"{name}:"):
+                value = term.split(":", 1)[1]
+                # CPython intersects by walking the smaller of the two sets.
+                count = len(docs & snap.term_docs(term))
+                if count:
+                    values.append({"value": value, "label": _label(taxonomy, kind, value),
+                                   "count": count})
+        values.sort(key=lambda v: (-v["count"], v["label"]))
+        out[name] = values[:limit]
+    return out
+
+
+def _label(taxonomy: Taxonomy, kind: str | None, value: str) -> str:
+    if kind is not None:
+        term = taxonomy.get(kind, value)
+        if term is not None:
+            return term.label
+    # Languages and insurers are indexed lowercased; capitalise each word for display.
+    return " ".join(w[:1].upper() + w[1:] for w in value.split(" "))

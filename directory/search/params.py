@@ -1,0 +1,95 @@
+"""The search request: one marshmallow schema, the page size bounded by it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.datastructures import MultiDict
+
+LIST_PARAMS = ("specialty", "modality", "language", "insurance", "format")
+MAX_RADIUS = {"mi": 500.0, "km": 800.0}
+
+
+class Flag(fields.Boolean):
+    """true/false, 1/0, yes/no; an empty value means "not set"."""
+
+    truthy = {"true", "1", "yes", "on", "True", True}
+    falsy = {"false", "0", "no", "off", "False", False}
+
+
+def _words(max_len: int, **kw: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+
+
+class SearchArgs(Schema):
+    """Query parameters of GET /api/v1/therapists (CONTRACT.md)."""
+
+    class Meta:
+        unknown = RAISE
+
+    near = _words(200, metadata={"description": 'A ZIP, "City, ST" or an address.'})
+    lat = fields.Float(validate=validate.Range(-90, 90),
+                       metadata={"description": "Latitude; with lon, instead of near."})
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude."})
+    radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
+                          metadata={"description": "Distance limit (default 25)."})
+    unit = fields.String(load_default="mi", validate=validate.OneOf(["mi", "km"]))
+    couples = Flag(metadata={"description": "true: sees couples."})
+    specialty = fields.List(_words(100), metadata={
+        "description": "Repeatable; a canonical slug or any synonym; all must match."})
+    modality = fields.List(_words(100), metadata={"description": "Repeatable, like specialty."})
+    video = Flag(metadata={"description": "true: offers video sessions; with a place, remote "
+                                          "therapists licensed in its state are included."})
+    intro_video = Flag(metadata={"description": "true: the profile has an intro video."})
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "Free text: names, bios, approaches, terms."})
+    language = fields.List(_words(60), metadata={"description": "Repeatable; all must match."})
+    insurance = fields.List(_words(100), metadata={"description": "Repeatable; all must match."})
+    accepting = Flag(metadata={"description": "true: accepting new clients."})
+    free_consultation = Flag(metadata={"description": "true: offers a free consultation."})
+    max_fee = fields.Integer(validate=validate.Range(0, 100_000),
+                             metadata={"description": "Lowest fee at most this (USD)."})
+    sliding_scale = Flag(metadata={"description": "true: offers a sliding scale."})
+    format = fields.List(_words(30), metadata={
+        "description": "Repeatable: in_person, video, phone (or a synonym)."})
+    sort = fields.String(validate=validate.OneOf(["relevance", "distance"]),
+                         metadata={"description": "Default: distance with a place, else "
+                                                  "relevance."})
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 50))
+
+    @validates_schema
+    def check(self, data: dict, **kwargs: Any) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("Give both lat and lon.", "lat" if "lat" not in data else "lon")
+        if "near" in data and "lat" in data:
+            raise ValidationError("Give near, or lat and lon, not both.", "near")
+        if data["radius"] > MAX_RADIUS[data["unit"]]:
+            raise ValidationError(
+                f"At most {MAX_RADIUS[data['unit']]:g} {data['unit']}.", "radius")
+        if data.get("sort") == "distance" and "near" not in data and "lat" not in data:
+            raise ValidationError("Sorting by distance needs a place (near, or lat and lon).",
+                                  "sort")
+
+
+SEARCH_ARGS = SearchArgs()
+
+
+def load_args(args: MultiDict) -> dict[str, Any]:
+    """Validated parameters from a query string; raises ValidationError with field reasons.
+
+    Empty values count as absent, so that a form submitting every field still works.
+    """
+    raw: dict[str, Any] = {}
+    for key in args:
+        values = [v.strip() for v in args.getlist(key) if v.strip()]
+        if not values:
+            continue
+        if key in LIST_PARAMS:
+            raw[key] = values
+        elif len(values) > 1:
+            raise ValidationError({key: ["Give this parameter once."]})
+        else:
+            raw[key] = values[0]
+    return SEARCH_ARGS.load(raw)

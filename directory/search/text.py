@@ -1,0 +1,132 @@
+"""Free-text queries: split `q` into concepts, each matched structurally or in the text.
+
+"poly EFT anxeity" becomes three concepts: polyamory (a synonym), EFT (a modality) and anxiety
+(a typo of a specialty). A concept that names a taxonomy term matches therapists who list that
+term, and also those whose bio uses its words (ranked lower); a client type ("couples") is
+matched only structurally, so a bio saying "I do not work with couples" never makes a couples
+match. Other words match names and bios: stemmed, accent-insensitive, typo-tolerant. Every
+concept must match. No input is a syntax error: nothing here is a query language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from whoosh.analysis import STOP_WORDS
+
+from indexer.taxonomy import Resolution, Taxonomy
+from indexer.textnorm import clean_text, term_key
+
+from .engine import Snapshot
+
+_PHRASE = re.compile(r'"([^"]+)"')
+_WORD = re.compile(r"[\w][\w'&+-]*", re.UNICODE)
+KINDS = ("specialty", "modality", "client_type", "session_format")
+STRUCTURED_ONLY = {"client_type", "session_format"}
+STRUCTURED_SCORE = 10.0
+MAX_NGRAM = 4
+
+
+@dataclass
+class Concept:
+    """One thing the person asked for, and how it maps onto the index."""
+
+    text: str
+    terms: list[Resolution] = field(default_factory=list)
+    corrected: str | None = None  # the term a typo was read as
+
+    @property
+    def structured_only(self) -> bool:
+        return any(r.term.kind in STRUCTURED_ONLY for r in self.terms)
+
+
+def parse_query(q: str, taxonomy: Taxonomy) -> list[Concept]:
+    """Concepts of a free-text query, in order; empty for a blank query."""
+    q = clean_text(q)
+    concepts: list[Concept] = []
+    for phrase in _PHRASE.findall(q):
+        concepts.append(_concept(phrase, taxonomy) or Concept(phrase))
+    words = _WORD.findall(_PHRASE.sub(" ", q))
+    i = 0
+    while i < len(words):
+        for size in range(min(MAX_NGRAM, len(words) - i), 0, -1):
+            text = " ".join(words[i:i + size])
+            concept = _concept(text, taxonomy)
+            if concept is not None:
+                concepts.append(concept)
+                i += size
+                break
+        else:
+            if words[i].lower() not in STOP_WORDS:
+                concepts.append(_fuzzy_concept(words[i], taxonomy) or Concept(words[i]))
+            i += 1
+    return concepts
+
+
+def _concept(text: str, taxonomy: Taxonomy) -> Concept | None:
+    found = [r for kind in KINDS if (r := taxonomy.resolve(kind, text)) is not None]
+    return Concept(text, found) if found else None
+
+
+def _fuzzy_concept(word: str, taxonomy: Taxonomy) -> Concept | None:
+    """A misspelt taxonomy word ("gotman", "anxeity"): only close, long-enough matches."""
+    key = term_key(word)
+    if len(key) < 5:
+        return None
+    for kind in ("specialty", "modality"):
+        keys = taxonomy._keys[kind]
+        match = process.extractOne(key, list(keys), scorer=fuzz.ratio, score_cutoff=80)
+        if match is not None:
+            term = keys[match[0]]
+            return Concept(word, [Resolution(term, word, via=word)], corrected=match[0])
+    return None
+
+
+@dataclass
+class ConceptMatch:
+    """The documents a concept matched, with scores and how each matched."""
+
+    concept: Concept
+    structured: frozenset[int]
+    text: set[int]
+    text_scores: dict[int, float]
+    text_terms: list[str]
+
+    @property
+    def docs(self) -> set[int]:
+        return self.text | self.structured
+
+
+def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
+    """Documents matching one concept: its taxonomy terms, or all of its words in the text."""
+    structured: set[int] = set()
+    for res in concept.terms:
+        prefix = "format" if res.term.kind == "session_format" else res.term.kind
+        structured |= snap.term_docs(f"{prefix}:{res.term.slug}")
+    text: set[int] = set()
+    scores: dict[int, float] = {}
+    used: list[str] = []
+    if not concept.structured_only:
+        words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
+        fuzzy = not concept.terms
+        for n, word in enumerate(words or [concept.text]):
+            docs, word_scores, terms = snap.text_match(word, fuzzy=fuzzy)
+            used += terms
+            text = docs if n == 0 else text & docs
+            for doc, value in word_scores.items():
+                scores[doc] = scores.get(doc, 0.0) + value
+            if not text:
+                break
+    return ConceptMatch(concept, frozenset(structured), text, scores, used)
+
+
+def score(doc: int, matches: list[ConceptMatch]) -> float:
+    """Structured matches first, then text relevance."""
+    total = 0.0
+    for m in matches:
+        if doc in m.structured:
+            total += STRUCTURED_SCORE
+        total += m.text_scores.get(doc, 0.0)
+    return total
