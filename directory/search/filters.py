@@ -1,6 +1,6 @@
 """Filters: small objects that select documents and say, in words, what they require.
 
-Each filter gives a set of documents of a snapshot and a phrase for the match explanation
+Each filter gives the mask of documents of a snapshot and a phrase for the match explanation
 ("sees couples", "specialty: polyamory (you asked for \"ENM\")").
 """
 
@@ -20,8 +20,8 @@ class TermFilter:
     phrase: str       # what a person reads
     asked: str | None = None  # the user's own word when it was a synonym
 
-    def docs(self, snap: Snapshot) -> frozenset[int]:
-        return snap.term_docs(self.term)
+    def mask(self, snap: Snapshot) -> int:
+        return snap.term_mask(self.term)
 
     @property
     def value(self) -> str:
@@ -40,9 +40,8 @@ class MaxFeeFilter:
     amount: int
     param: str = "max_fee"
 
-    def docs(self, snap: Snapshot) -> frozenset[int]:
-        fees = snap.fees
-        return frozenset(d for d in snap.live if fees[d] is not None and fees[d] <= self.amount)
+    def mask(self, snap: Snapshot) -> int:
+        return snap.fee_mask(self.amount)
 
     def describe(self) -> str:
         return f"fees from ${self.amount} or less"
@@ -63,16 +62,9 @@ def flag_filter(param: str) -> TermFilter:
     return TermFilter(param, f"flag:{param}", FLAG_PHRASES[param])
 
 
-def apply_filters(snap: Snapshot, filters: list, start: frozenset[int] | None = None) -> set[int]:
-    """Documents passing every filter (all live documents when there are none)."""
-    sets = sorted((f.docs(snap) for f in filters), key=len)
-    if start is not None:
-        sets.insert(0, start)
-    if not sets:
-        return set(snap.live)
-    result = set(sets[0])
-    for other in sets[1:]:
-        result &= other
-        if not result:
-            break
-    return result
+def apply_filters(snap: Snapshot, filters: list) -> int:
+    """The mask of documents passing every filter (all live documents when there are none)."""
+    mask = snap.live
+    for f in filters:
+        mask &= f.mask(snap)
+    return mask

@@ -45,14 +45,14 @@ def match_explanation(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
             own = (t.term_sources or {}).get(f"{kind}:{value}")
             terms.append(_term(kind, value, f.asked, own, taxonomy, "listed on the profile"))
     for m in outcome.concepts:
-        if hit.doc in m.structured:
+        if m.listed(hit.doc):
             for res in m.concept.terms:
                 field = res.term.kind
                 if res.term.slug in (getattr(t, _column(field)) or []):
                     own = (t.term_sources or {}).get(f"{field}:{res.term.slug}")
                     terms.append(_term(field, res.term.slug, m.concept.text, own, taxonomy,
                                        "listed on the profile"))
-        elif hit.doc in m.text:
+        elif m.mentioned(hit.doc):
             terms.append({"query": m.concept.text, "how": "mentioned in the profile text",
                           "words": m.text_terms})
     return {"filters": filters, "terms": terms, "remote": hit.remote}

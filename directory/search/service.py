@@ -7,6 +7,7 @@ result set, the resolved place, and suggestions when nothing matched.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +16,10 @@ from indexer.geocode import Placement, resolve_place
 from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
-from .engine import SearchEngine, Snapshot
+from .engine import SearchEngine, Snapshot, docs_of, mask_of
 from .facets import facet_counts
 from .filters import MaxFeeFilter, TermFilter, apply_filters, flag_filter
-from .text import ConceptMatch, match_concept, parse_query, score
+from .text import ConceptMatch, match_concept, parse_query, scores
 
 FLAG_PARAMS = ("couples", "video", "intro_video", "accepting", "free_consultation",
                "sliding_scale")
@@ -36,13 +37,50 @@ class Hit:
 
 @dataclass
 class Outcome:
-    """Everything a search found, before it is turned into a response."""
+    """Everything a search found. Only the requested page is ever put in order."""
 
-    hits: list[Hit]
+    mask: int  # the matching documents
     place: Placement | None
     filters: list = field(default_factory=list)
     concepts: list[ConceptMatch] = field(default_factory=list)
-    docs: set[int] = field(default_factory=set)
+    distance: dict[int, float] = field(default_factory=dict)  # local hits: nearest office
+    remote: set[int] = field(default_factory=set)
+    scores: dict[int, float] = field(default_factory=dict)
+    by_distance: bool = False
+    ids: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.mask.bit_count()
+
+    _docs: list[int] | None = None
+
+    @property
+    def docs(self) -> list[int]:
+        """The matching documents, listed once."""
+        if self._docs is None:
+            self._docs = docs_of(self.mask)
+        return self._docs
+
+    def page(self, start: int, count: int) -> list[Hit]:
+        """Hits start..start+count in final order (a partial sort of the whole set)."""
+        distance, remote, scores, ids = self.distance, self.remote, self.scores, self.ids
+        if self.by_distance:
+            def key(d: int) -> tuple:
+                return (d in remote, distance.get(d, 0.0), -scores.get(d, 0.0), ids[d])
+        else:
+            def key(d: int) -> tuple:
+                return (-scores.get(d, 0.0), d in remote, distance.get(d, 0.0), ids[d])
+        if not self.by_distance and not scores:
+            top = self.docs[start:start + count]  # no ranking asked for: index order
+        else:
+            top = heapq.nsmallest(start + count, self.docs, key=key)[start:]
+        return [Hit(d, distance.get(d), d in remote, scores.get(d, 0.0)) for d in top]
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every hit in order (for callers that need them all)."""
+        return self.page(0, self.total)
 
 
 def resolve_location(args: dict, geocoder: Any) -> Placement | None:
@@ -98,46 +136,47 @@ def build_filters(args: dict, taxonomy: Taxonomy) -> list:
 
 def find(snap: Snapshot, args: dict, place: Placement | None, filters: list,
          taxonomy: Taxonomy) -> Outcome:
-    """Run a search on one snapshot: filters, place, text; hits in final order."""
+    """Run a search on one snapshot: filters, place, text."""
     concepts = [match_concept(snap, c) for c in parse_query(args.get("q") or "", taxonomy)]
-    docs = apply_filters(snap, filters)
+    mask = apply_filters(snap, filters)
     for match in concepts:
-        docs &= match.docs
-    hits = _place_hits(snap, docs, place, args) if place else [Hit(d, None) for d in docs]
-    for hit in hits:
-        hit.score = score(hit.doc, concepts)
-    by_distance = args.get("sort") == "distance" or (args.get("sort") is None and place
-                                                       and not args.get("q"))
-    if by_distance:
-        hits.sort(key=lambda h: (h.remote, h.distance_km or 0.0, -h.score, snap.ids[h.doc]))
-    else:
-        hits.sort(key=lambda h: (-h.score, h.remote, h.distance_km or 0.0, snap.ids[h.doc]))
-    return Outcome(hits, place, filters, concepts, {h.doc for h in hits})
+        mask &= match.mask
+    outcome = Outcome(mask, place, filters, concepts, ids=snap.ids)
+    if place is not None:
+        _place(snap, outcome, args)
+    outcome.scores = scores(outcome.mask, concepts)
+    sort = args.get("sort")
+    outcome.by_distance = sort == "distance" or (sort is None and place is not None
+                                                 and not args.get("q"))
+    return outcome
 
 
 def radius_km(args: dict) -> float:
     return args["radius"] * (KM_PER_MILE if args["unit"] == "mi" else 1.0)
 
 
-def _place_hits(snap: Snapshot, docs: set[int], place: Placement, args: dict) -> list[Hit]:
-    """Documents with an office within the radius (nearest office), plus remote video ones."""
-    limit = radius_km(args)
-    hits: list[Hit] = []
+def _place(snap: Snapshot, outcome: Outcome, args: dict) -> None:
+    """Keep documents with an office within the radius (with the nearest office's distance),
+    plus, for video searches, remote therapists licensed in the place's state."""
+    place, mask, limit = outcome.place, outcome.mask, radius_km(args)
     if place.precision == "state":
-        local = docs & snap.term_docs(f"office_state:{place.state.lower()}")
+        local = mask & snap.term_mask(f"office_state:{place.state.lower()}")
     else:
         cells = covering_cells(place.lat, place.lon, limit)
-        local = docs & snap.any_term_docs(f"cell:{c}" for c in cells)
+        local = mask & snap.any_term_mask(f"cell:{c}" for c in cells)
     offices = snap.offices
-    for doc in local:
+    for doc in docs_of(local):
         nearest = min(haversine_km(place.lat, place.lon, lat, lon) for lat, lon in offices[doc])
         if place.precision == "state" or nearest <= limit:
-            hits.append(Hit(doc, nearest))
+            outcome.distance[doc] = nearest
+    kept = mask_of(outcome.distance)
+    docs = list(outcome.distance)
     if args.get("video") is True and place.state:
-        near_docs = {h.doc for h in hits}
-        licensed = snap.term_docs(f"licensed:{place.state.lower()}")
-        hits.extend(Hit(d, None, remote=True) for d in (docs & licensed) - near_docs)
-    return hits
+        remote = docs_of(mask & snap.term_mask(f"licensed:{place.state.lower()}") & ~kept)
+        outcome.remote = set(remote)
+        kept |= mask_of(remote)
+        docs += remote
+    outcome.mask, outcome._docs = kept, docs
 
 
 def search(args: dict, *, engine: SearchEngine, taxonomy: Taxonomy, geocoder: Any
@@ -176,7 +215,7 @@ def suggestions(snap: Snapshot, args: dict, outcome: Outcome, taxonomy: Taxonomy
         if widening and any("radius" in s["set"] for s in out):
             continue  # the smallest wider radius that finds someone is enough
         filters = build_filters(changed, taxonomy)
-        total = len(find(snap, changed, outcome.place, filters, taxonomy).hits)
+        total = find(snap, changed, outcome.place, filters, taxonomy).total
         if total:
             change = {k: v for k, v in changed.items() if args.get(k) != v}
             dropped = [k for k in args if k not in changed]

@@ -19,7 +19,7 @@ from whoosh.analysis import STOP_WORDS
 from indexer.taxonomy import Resolution, Taxonomy
 from indexer.textnorm import clean_text, term_key
 
-from .engine import Snapshot
+from .engine import Snapshot, docs_of
 
 _PHRASE = re.compile(r'"([^"]+)"')
 _WORD = re.compile(r"[\w][\w'&+-]*", re.UNICODE)
@@ -89,23 +89,30 @@ class ConceptMatch:
     """The documents a concept matched, with scores and how each matched."""
 
     concept: Concept
-    structured: frozenset[int]
-    text: set[int]
+    structured: int  # masks of documents
+    text: int
     text_scores: dict[int, float]
     text_terms: list[str]
 
     @property
-    def docs(self) -> set[int]:
+    def mask(self) -> int:
         return self.text | self.structured
+
+    def listed(self, doc: int) -> bool:
+        """Whether the document lists one of the concept's taxonomy terms."""
+        return bool(self.structured >> doc & 1)
+
+    def mentioned(self, doc: int) -> bool:
+        return bool(self.text >> doc & 1)
 
 
 def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
     """Documents matching one concept: its taxonomy terms, or all of its words in the text."""
-    structured: set[int] = set()
+    structured = 0
     for res in concept.terms:
         prefix = "format" if res.term.kind == "session_format" else res.term.kind
-        structured |= snap.term_docs(f"{prefix}:{res.term.slug}")
-    text: set[int] = set()
+        structured |= snap.term_mask(f"{prefix}:{res.term.slug}")
+    text = 0
     scores: dict[int, float] = {}
     used: list[str] = []
     if not concept.structured_only:
@@ -119,14 +126,20 @@ def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
                 scores[doc] = scores.get(doc, 0.0) + value
             if not text:
                 break
-    return ConceptMatch(concept, frozenset(structured), text, scores, used)
+    return ConceptMatch(concept, structured, text, scores, used)
 
 
-def score(doc: int, matches: list[ConceptMatch]) -> float:
-    """Structured matches first, then text relevance."""
-    total = 0.0
+def scores(result: int, matches: list[ConceptMatch]) -> dict[int, float]:
+    """Relevance of each document of a result mask: structured matches first, then text."""
+    out: dict[int, float] = {}
+    if not matches:
+        return out
+    # Testing a bit of a 100,000-bit int shifts the whole int: test a set instead.
+    members = set(docs_of(result))
     for m in matches:
-        if doc in m.structured:
-            total += STRUCTURED_SCORE
-        total += m.text_scores.get(doc, 0.0)
-    return total
+        for doc in docs_of(m.structured & result):
+            out[doc] = out.get(doc, 0.0) + STRUCTURED_SCORE
+        for doc, value in m.text_scores.items():
+            if doc in members:
+                out[doc] = out.get(doc, 0.0) + value
+    return out

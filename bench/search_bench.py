@@ -1,0 +1,201 @@
+"""Search benchmark: rerun it to measure, don't trust a timed test.
+
+    .venv/bin/python bench/search_bench.py --instance bench/work/instance-sqlite
+
+Needs an instance folder with an ingested database and index (bench/ingest_bench.py leaves one
+with 100,000 profiles). For a fixed mix of typical queries it reports in-process latency
+(median and p99) of the search layer (place, filters, text, facet counts over the whole result
+set, the page of ids), the same queries on an SQLite FTS5 + R*Tree build of the same data
+(bench/sqlite_reference.py) with the ratio ours / SQLite, and HTTP throughput of the full API
+under gunicorn with 2 workers (driven by wrk) with each worker's resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLACES = [("10001", 40.7506, -73.9972, "NY"), ("60614", 41.9227, -87.6533, "IL"),
+          ("94110", 37.7484, -122.4156, "CA"), ("78701", 30.2711, -97.7437, "TX"),
+          ("02139", 42.3647, -71.1042, "MA")]
+SPECIALTIES = ["polyamory", "attachment", "communication", "infidelity", "lgbtq"]
+PHRASES = ["attachment trust", "emotionally focused", "sex therapy", "communication",
+           "blended family"]
+WORDS = ["anxiety", "grief", "gottman", "trauma emdr", "jose", "burnout", "intimacy",
+         "depression"]
+
+
+def mix() -> dict[str, list[dict]]:
+    """The fixed query mix: kind -> list of (our params, reference kwargs)."""
+    place_filters, place_text, text = [], [], []
+    for i, (zip_code, lat, lon, state) in enumerate(PLACES):
+        spec = SPECIALTIES[i % len(SPECIALTIES)]
+        ours = {"near": zip_code, "couples": "true", "specialty": spec, "video": "true"}
+        ref = {"lat": lat, "lon": lon, "radius_km": 25 * 1.609344, "state": state,
+               "couples": True, "specialties": [spec], "video": True}
+        place_filters.append((ours, ref))
+        place_text.append(({**ours, "q": PHRASES[i]}, {**ref, "q": PHRASES[i]}))
+    for word in WORDS:
+        text.append(({"q": word}, {"q": word}))
+    return {"place+filters+facets": place_filters, "place+filters+q+facets": place_text,
+            "q alone": text}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ours_in_process(instance: str, runs: int) -> tuple[dict, object]:
+    from werkzeug.datastructures import MultiDict
+
+    from directory import create_app
+    from directory.indexing import geocoder, search_engine, taxonomy
+    from directory.search.facets import facet_counts
+    from directory.search.params import load_args
+    from directory.search.service import search
+
+    app = create_app(instance_path=instance)
+    out = {}
+    with app.app_context():
+        engine, tax, geo = search_engine(), taxonomy(), geocoder()
+
+        def run(params: dict) -> int:
+            args = load_args(MultiDict(params))
+            snap, outcome = search(args, engine=engine, taxonomy=tax, geocoder=geo)
+            page = outcome.page(0, args["per_page"])
+            facet_counts(snap, outcome.mask, tax)
+            return outcome.total + len(page) * 0
+
+        started = time.perf_counter()
+        for queries in mix().values():  # warm-up: opens the snapshot and its caches
+            for params, _ in queries:
+                run(params)
+        out["warm_up_seconds"] = round(time.perf_counter() - started, 2)
+        for kind, queries in mix().items():
+            times, totals = [], []
+            for _ in range(runs):
+                for params, _ in queries:
+                    t = time.perf_counter()
+                    totals.append(run(params))
+                    times.append((time.perf_counter() - t) * 1000)
+            out[kind] = {"median_ms": round(statistics.median(times), 2),
+                         "p99_ms": round(percentile(times, 99), 2),
+                         "mean_total": round(statistics.mean(totals))}
+    return out, app
+
+
+def reference(instance: str, runs: int) -> dict:
+    from bench.sqlite_reference import ReferenceSearch, build_reference
+
+    db = Path(instance) / "directory.sqlite3"
+    path = Path(instance) / "reference.sqlite3"
+    if not path.exists() or path.stat().st_mtime < db.stat().st_mtime:
+        build_reference(str(db), str(path))
+    ref = ReferenceSearch(str(path))
+    out = {}
+    for kind, queries in mix().items():
+        for _, kwargs in queries:
+            ref.search(**kwargs)
+        times = []
+        for _ in range(runs):
+            for _, kwargs in queries:
+                t = time.perf_counter()
+                ref.search(**kwargs)
+                times.append((time.perf_counter() - t) * 1000)
+        out[kind] = {"median_ms": round(statistics.median(times), 2),
+                     "p99_ms": round(percentile(times, 99), 2)}
+    return out
+
+
+def http(instance: str, seconds: int) -> dict:
+    """gunicorn -w 2 on a free local port, driven by wrk over the query mix."""
+    port = 18000 + os.getpid() % 1000
+    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": instance}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "directory:create_app()"], env=env, cwd=ROOT)
+    try:
+        urls = [f"/api/v1/therapists?{urlencode(p)}" for qs in mix().values() for p, _ in qs]
+        _wait(port)
+        for _ in range(3):  # both workers open their snapshot and caches
+            for url in urls:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=60).read()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write("local paths = {" + ",".join(json.dumps(u) for u in urls) + "}\n"
+                         "local i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+                         "  return wrk.format('GET', paths[i])\nend\n")
+        result = subprocess.run(["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s",
+                                 script.name, f"http://127.0.0.1:{port}"],
+                                capture_output=True, text=True, check=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1))
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result)
+        workers = [int(p) for p in subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+        rss = [_rss_mb(p) for p in workers]
+        return {"requests_per_second": round(rate), "non_2xx": int(errors.group(1))
+                if errors else 0, "worker_rss_mb": rss, "wrk": result.strip().splitlines()}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait(port: int) -> None:
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def _rss_mb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instance", default=str(ROOT / "bench" / "work" / "instance-sqlite"))
+    parser.add_argument("--runs", type=int, default=40, help="repetitions of each query")
+    parser.add_argument("--seconds", type=int, default=20, help="HTTP load duration")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    instance = str(Path(args.instance).resolve())
+    report: dict = {}
+    report["ours"], _ = ours_in_process(instance, args.runs)
+    print("ours", json.dumps(report["ours"]), flush=True)
+    if not args.skip_sqlite:
+        report["sqlite"] = reference(instance, args.runs)
+        report["ratio_ours_to_sqlite"] = {
+            kind: round(report["ours"][kind]["median_ms"] / v["median_ms"], 2)
+            for kind, v in report["sqlite"].items()}
+        print("sqlite", json.dumps(report["sqlite"]), flush=True)
+    if not args.skip_http:
+        report["http"] = http(instance, args.seconds)
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    out = results / f"search-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
