@@ -193,3 +193,30 @@ def test_taxonomy_lists_terms_with_synonyms(api):
     body = api.get("/api/v1/taxonomy").json
     poly = next(t for t in body["specialty"] if t["value"] == "polyamory")
     assert "ENM" in poly["synonyms"]
+
+
+PRACTICAL = [
+    ("near=10001&language=Spanish", ["Ana"]),
+    ("near=10001&insurance=aetna", ["Ana"]),
+    ("near=10001&max_fee=150", ["Ana"]),
+    ("near=10001&accepting=true", ["Ana"]),
+    ("near=10001&format=telehealth&couples=true", ["Ana", "Dev"]),
+    # false means "no filter": everyone with an office within 25 mi (José is 23 mi away).
+    ("near=10001&couples=false", ["Ana", "Cara", "Gus", "Dev", "Ben", "Kim", "José"]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), PRACTICAL, ids=[q for q, _ in PRACTICAL])
+def test_practical_filters(api, query, expected):
+    assert names(get(api, query)) == expected
+
+
+def test_relevance_sort_with_a_place_puts_listed_terms_first(api):
+    # Ben (Brooklyn, 4 mi) lists Gottman; Gus (Chelsea, 0 mi) only mentions it in his bio.
+    assert names(get(api, "near=10001&q=gottman&sort=relevance")) == ["Ben", "Gus"]
+    assert names(get(api, "near=10001&q=gottman&sort=distance")) == ["Gus", "Ben"]
+
+
+def test_a_state_as_the_place_searches_offices_in_that_state(api):
+    body = get(api, "near=New+Jersey")
+    assert body["location"]["precision"] == "state" and names(body) == ["Dev"]
