@@ -1,4 +1,10 @@
-"""The JSON API, /api/v1: search, one profile, the taxonomy, and the admin endpoints."""
+"""The JSON API, /api/v1: search, one profile, the taxonomy, and the admin endpoints.
+
+The routes are a flask-smorest Blueprint so that directory/openapi.py can describe them from
+their decorators. Only the search parameters are parsed by flask-smorest (webargs), with a parser
+that keeps this API's rules (QueryArgs below); every other decorator here only documents: the
+views build their responses themselves, and every error goes through errors.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ import hmac
 import json
 import tempfile
 from pathlib import Path
+from typing import Any, NoReturn
 
-from flask import Blueprint, current_app, jsonify, request
-from marshmallow import ValidationError
+from flask import current_app, jsonify, request
+from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from webargs.flaskparser import FlaskParser
 
 from indexer import store
 from indexer.models import Therapist
@@ -21,41 +29,101 @@ from . import db
 from .errors import ApiError
 from .indexing import geocoder, index_store, search_engine, taxonomy
 from .search.facets import facet_counts
-from .search.params import load_args
+from .search.params import SEARCH_ARGS, query_values
 from .search.present import profile, result_item
+from .search.schemas import (
+    IngestSummarySchema,
+    ProfileInputSchema,
+    ProfileSchema,
+    SearchResponseSchema,
+    TaxonomySchema,
+)
 from .search.service import search, suggestions
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_INGEST_BYTES = 20 * 1024 * 1024
+# therapists.id is a 32-bit INTEGER column: a larger id is simply not found (404 from routing)
+# rather than an integer the database driver cannot bind.
+MAX_ID = 2**31 - 1
 
 
-@bp.get("/therapists")
-def therapists():
-    """Search therapists (CONTRACT.md: GET /api/v1/therapists)."""
-    try:
-        args = load_args(request.args)
-    except ValidationError as err:
-        raise ApiError(400, "Invalid parameters: see fields.",
-                       fields=_fields(err.messages)) from None
+class QueryArgs(FlaskParser):
+    """webargs' Flask parser with this API's rules: query values as `query_values` reads
+    them, unknown parameters rejected (SearchArgs says RAISE), and 400 with field-level
+    reasons in the one error shape instead of webargs' 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": None, "querystring": None}
+
+    def load_querystring(self, req, schema) -> dict[str, Any]:
+        return query_values(req.args)
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers
+                     ) -> NoReturn:
+        messages = error.messages
+        if isinstance(messages, dict) and len(messages) == 1:
+            # webargs nests the reasons under the location: {"query": {...}}.
+            [messages] = messages.values()
+        raise ApiError(error_status_code or 400, "Invalid parameters: see fields.",
+                       fields=_fields(messages))
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = QueryArgs()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
+                  description="Search therapists, read profiles and the taxonomy; admin.")
+
+# Shared documentation of responses (components registered in directory/openapi.py).
+ETAG_HEADERS = {
+    "ETag": {"description": "Changes when the index or the query changes.",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=30", "schema": {"type": "string"}},
+}
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False,
+                 "description": "An ETag from an earlier response: 304 when it still holds.",
+                 "schema": {"type": "string"}}
+ADMIN = {"security": [{"bearerAuth": []}]}
+
+
+@bp.get("/therapists", tags=["search"], parameters=[IF_NONE_MATCH])
+@bp.arguments(SEARCH_ARGS, location="query")
+@bp.alt_response(200, schema=SearchResponseSchema, headers=ETAG_HEADERS, success=True,
+                 description="Results, facet counts, the resolved place.")
+@bp.alt_response(304, description="Not modified (If-None-Match matched the ETag).",
+                 headers=ETAG_HEADERS)
+@bp.alt_response(400, "InvalidRequest")
+@bp.alt_response(422, "UnknownLocation")
+@bp.alt_response(429, "TooManyRequests")
+@bp.alt_response(503, "Unavailable")
+def therapists(args: dict[str, Any]):
+    """Search therapists
+
+    Every parameter is optional; list parameters repeat (`specialty=a&specialty=b`, all must
+    match); an empty value counts as absent; an unknown parameter, or another parameter given
+    twice, is a 400 with field-level reasons (CONTRACT.md: GET /api/v1/therapists).
+    """
     snap, outcome = search(args, engine=search_engine(), taxonomy=taxonomy(),
                            geocoder=geocoder())
     etag = _etag(snap.generation, snap.searcher, request.query_string)
     if request.if_none_match.contains(etag):
-        return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=30"}
+        return current_app.response_class(
+            status=304, headers={"ETag": f'"{etag}"', "Cache-Control": "public, max-age=30"})
     start = (args["page"] - 1) * args["per_page"]
-    page_hits = outcome.hits[start:start + args["per_page"]]
+    page_hits = outcome.page(start, args["per_page"])
     rows = _load([snap.ids[h.doc] for h in page_hits])
     results = [result_item(rows[snap.ids[h.doc]], h, outcome, args, taxonomy())
                for h in page_hits if snap.ids[h.doc] in rows]
     body = {
-        "total": len(outcome.hits),
+        "total": outcome.total,
         "page": args["page"],
         "per_page": args["per_page"],
         "results": results,
-        "facets": facet_counts(snap, outcome.docs, taxonomy()),
+        "facets": facet_counts(snap, outcome.mask, taxonomy()),
         "location": _location(args, outcome),
     }
-    if not outcome.hits:
+    if not outcome.total:
         body["suggestions"] = suggestions(snap, args, outcome, taxonomy())
     response = jsonify(body)
     response.headers["ETag"] = f'"{etag}"'
@@ -63,9 +131,15 @@ def therapists():
     return response
 
 
-@bp.get("/therapists/<int:therapist_id>")
+@bp.get(f"/therapists/<int(max={MAX_ID}):therapist_id>", tags=["search"])
+@bp.alt_response(200, schema=ProfileSchema, success=True, description="The public profile.")
+@bp.alt_response(404, "NotFound")
+@bp.alt_response(429, "TooManyRequests")
 def therapist(therapist_id: int):
-    """One public profile."""
+    """One public profile
+
+    No admin-only fields (source ids, hashes). An unknown or unpublished id is a 404.
+    """
     t = db.session().scalar(
         select(Therapist).where(Therapist.id == therapist_id, Therapist.published.is_(True))
         .options(selectinload(Therapist.offices), selectinload(Therapist.licenses)))
@@ -74,9 +148,16 @@ def therapist(therapist_id: int):
     return jsonify(profile(t, taxonomy()))
 
 
-@bp.get("/taxonomy")
+@bp.get("/taxonomy", tags=["search"])
+@bp.alt_response(200, schema=TaxonomySchema, success=True,
+                 description="Terms by kind: specialty, modality, client_type, session_format.")
+@bp.alt_response(429, "TooManyRequests")
 def taxonomy_terms():
-    """The canonical terms with labels and synonyms, by kind."""
+    """The taxonomy
+
+    The canonical terms with labels and synonyms, by kind. Search parameters accept a term's
+    value or any of its synonyms.
+    """
     tax = taxonomy()
     return jsonify({
         kind: [{"value": t.slug, "label": t.label, "synonyms": list(t.synonyms),
@@ -86,13 +167,45 @@ def taxonomy_terms():
     })
 
 
-@bp.post("/admin/ingest")
+INGEST_PARAMETERS = [
+    {"in": "query", "name": "source", "required": False, "schema": {"type": "string"},
+     "description": "The source the ids belong to (default: DIRECTORY_SOURCE)."},
+    {"in": "query", "name": "dry_run", "required": False,
+     "schema": {"type": "string", "enum": ["true", "false"]},
+     "description": "`true`: validate and count, write nothing."},
+]
+INGEST_BODY = {
+    "required": True,
+    "description": "Profiles in the input format: a JSON array, or JSON Lines (one object "
+                   "per line). The body is read the same way whatever its Content-Type. "
+                   f"At most {MAX_INGEST_BYTES // 2**20} MB.",
+    "content": {
+        "application/json": {"schema": {"type": "array", "items": ProfileInputSchema}},
+        "application/x-ndjson": {"schema": {
+            "type": "string", "description": "JSON Lines: one profile object per line."}},
+    },
+}
+
+
+@bp.post("/admin/ingest", tags=["admin"], parameters=INGEST_PARAMETERS)
+@bp.doc(requestBody=INGEST_BODY, **ADMIN)
+@bp.alt_response(200, schema=IngestSummarySchema, success=True,
+                 description="The summary (the same as `flask ingest --json`) with the "
+                             "rejects; accepted profiles are searchable on return.")
+@bp.alt_response(400, "InvalidRequest")
+@bp.alt_response(401, "Unauthorized")
+@bp.alt_response(413, "PayloadTooLarge")
+@bp.alt_response(422, schema=IngestSummarySchema,
+                 description="Nothing in the body could be accepted: the summary says why.")
 def admin_ingest():
-    """Ingest a JSON array or JSON Lines body; returns the same summary as the CLI."""
+    """Ingest profiles
+
+    Reads, validates, geocodes, stores and indexes the profiles in the body, like
+    `flask ingest`. Records failing validation are listed in `rejects` with field-level
+    reasons; the others still go in.
+    """
     _require_admin()
-    if request.content_length and request.content_length > MAX_INGEST_BYTES:
-        raise ApiError(413, f"At most {MAX_INGEST_BYTES // 2**20} MB per request.")
-    data = request.get_data(cache=False)
+    data = _body(MAX_INGEST_BYTES)
     if not data.strip():
         raise ApiError(400, "The body is empty: send a JSON array or JSON Lines.")
     source = request.args.get("source") or current_app.config["SOURCE"]
@@ -109,18 +222,50 @@ def admin_ingest():
         result["rejects"] = [json.loads(line) for line in
                              (Path(tmp) / "rejects.jsonl").read_text().splitlines()
                              ] if summary.rejected else []
+    _search_sees_changes()
     return jsonify(result), 200 if summary.accepted or not summary.read else 422
 
 
-@bp.delete("/admin/therapists/<int:therapist_id>")
+@bp.delete(f"/admin/therapists/<int(max={MAX_ID}):therapist_id>", tags=["admin"])
+@bp.doc(**ADMIN)
+@bp.alt_response(204, description="Unpublished: gone from search and from its profile URL.",
+                 success=True)
+@bp.alt_response(401, "Unauthorized")
+@bp.alt_response(404, "NotFound")
 def admin_unpublish(therapist_id: int):
-    """Unpublish a therapist: gone from search after the index syncs (this request)."""
+    """Unpublish a therapist
+
+    Gone from search when this request returns (the index syncs before it answers).
+    """
     _require_admin()
     with db.sessions().begin() as s:
         if not store.unpublish(s, therapist_id):
             raise ApiError(404, f"No therapist with id {therapist_id}.")
     index_store().sync(db.sessions())
-    return "", 204
+    _search_sees_changes()
+    return current_app.response_class(status=204)
+
+
+def _body(limit: int) -> bytes:
+    """The request body; 413 beyond `limit` bytes, also when it comes without a Content-Length
+    (chunked), which is read only up to the limit."""
+    too_large = ApiError(413, f"At most {limit // 2**20} MB per request.")
+    if request.content_length and request.content_length > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := request.stream.read(min(1 << 16, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+    return b"".join(chunks)
+
+
+def _search_sees_changes() -> None:
+    """The next search in this process looks at the index afresh, so that an admin change is
+    searchable as soon as its request returns (otherwise within CHECK_INTERVAL_SECONDS)."""
+    search_engine().invalidate()
 
 
 def _require_admin() -> None:
@@ -160,3 +305,11 @@ def _fields(messages) -> dict[str, list[str]]:
             value = [m for msgs in value.values() for m in msgs]
         out[str(key)] = [str(v) for v in value]
     return out
+
+
+@bp.record_once
+def _describe(state) -> None:
+    """Registering the API also serves its description and docs page (openapi.py)."""
+    from . import openapi
+
+    openapi.init_app(state.app)

@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,23 +68,32 @@ def _migrate(url: str, instance: Path) -> None:
         engine().dispose()
 
 
-@pytest.fixture
-def database_url(db_kind: str, migrated_template: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+@contextmanager
+def fresh_database(db_kind: str, template: str, directory: Path) -> Iterator[str]:
+    """A new migrated database: a copy of the template file, or CREATE DATABASE ... TEMPLATE."""
     if db_kind == "sqlite":
-        path = tmp_path / "directory.sqlite3"
-        shutil.copyfile(migrated_template, path)
+        path = directory / "directory.sqlite3"
+        shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
     admin_url = os.environ.get("DIRECTORY_TEST_POSTGRES_URL", PG_DEFAULT)
     name = f"directory_t_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(db_kind: str, migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    with fresh_database(db_kind, migrated_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -140,3 +150,21 @@ def ingest(runner, tmp_path: Path):
 
     return run
 
+
+
+@pytest.fixture(scope="module")
+def corpus_app(db_kind: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory):
+    """One app over tests/search_corpus.py for a whole module, for tests that only read."""
+    from .search_corpus import CORPUS
+
+    tmp = tmp_path_factory.mktemp("corpus")
+    with fresh_database(db_kind, migrated_template, tmp) as url:
+        app = create_app({"TESTING": True, "DATABASE_URL": url,
+                          "INDEX_DIR": str(tmp / "index")}, instance_path=str(tmp / "instance"))
+        path = tmp / "corpus.jsonl"
+        path.write_text("\n".join(json.dumps(p) for p in CORPUS))
+        result = app.test_cli_runner().invoke(args=["ingest", str(path), "--source", "corpus",
+                                                    "--rejects", str(tmp / "rejects.jsonl")])
+        assert result.exit_code == 0, result.output
+        yield app
+        app.extensions["directory.engine"].dispose()

@@ -5,32 +5,12 @@ The expected results below were written from the corpus before the tests were ru
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
-
-from directory import create_app
-
-from .search_corpus import CORPUS
 
 
 @pytest.fixture(scope="module")
-def api(db_kind, migrated_template, tmp_path_factory):
-    """One app over the corpus for the whole module: these tests only read."""
-    if db_kind != "sqlite":
-        pytest.skip("searches read the index; the database is covered by the ingest tests")
-    tmp = tmp_path_factory.mktemp("search")
-    shutil.copyfile(migrated_template, tmp / "db.sqlite3")
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-                      "INDEX_DIR": str(tmp / "index")}, instance_path=str(tmp / "instance"))
-    path = tmp / "corpus.jsonl"
-    path.write_text("\n".join(json.dumps(p) for p in CORPUS))
-    result = app.test_cli_runner().invoke(args=["ingest", str(path), "--source", "corpus",
-                                                "--rejects", str(tmp / "rejects.jsonl")])
-    assert result.exit_code == 0, result.output
-    yield app.test_client()
-    app.extensions["directory.engine"].dispose()
+def api(corpus_app):
+    return corpus_app.test_client()
 
 
 def names(body: dict) -> list[str]:

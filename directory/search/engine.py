@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.matching import FilterMatcher
 from whoosh.query import FuzzyTerm
 from whoosh.util.numeric import byte_to_length
 
@@ -291,6 +292,9 @@ def _posting_blocks(reader: Any, fieldname: str, text: str):
         if not leaf.doc_frequency(fieldname, text):
             continue
         matcher = leaf.postings(fieldname, text)
+        if isinstance(matcher, FilterMatcher):
+            # A segment with deletions wraps its postings; callers skip deleted documents.
+            matcher = matcher.child
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
@@ -307,6 +311,10 @@ class SearchEngine:
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Look for a new index state at the next search (after this process changed it)."""
+        self._checked = 0.0
 
     def snapshot(self) -> Snapshot:
         """The current snapshot; raises FileNotFoundError when no index has been built."""

@@ -77,10 +77,13 @@ SEARCH_ARGS = SearchArgs()
 
 
 def load_args(args: MultiDict) -> dict[str, Any]:
-    """Validated parameters from a query string; raises ValidationError with field reasons.
+    """Validated parameters from a query string; raises ValidationError with field reasons."""
+    return SEARCH_ARGS.load(query_values(args))
 
-    Empty values count as absent, so that a form submitting every field still works.
-    """
+
+def query_values(args: MultiDict) -> dict[str, Any]:
+    """The query string as SearchArgs loads it: values stripped, empty values absent (a form
+    may submit every field), list parameters repeated, any other parameter at most once."""
     raw: dict[str, Any] = {}
     for key in args:
         values = [v.strip() for v in args.getlist(key) if v.strip()]
@@ -92,4 +95,4 @@ def load_args(args: MultiDict) -> dict[str, Any]:
             raise ValidationError({key: ["Give this parameter once."]})
         else:
             raw[key] = values[0]
-    return SEARCH_ARGS.load(raw)
+    return raw
