@@ -34,13 +34,15 @@ def create_app(
         app.config.from_mapping(test_config)
     _resolve_paths(app)
 
-    from . import api, cli, db, errors, health, indexing
+    from . import api, cli, db, errors, health, indexing, limits
 
     db.init_app(app)
     indexing.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(health.bp)
+    limits.limit_blueprint(app, api.bp)
     app.register_blueprint(api.bp)
     return app
 

@@ -27,7 +27,7 @@ from indexer.pipeline import run_ingest
 
 from . import db
 from .errors import ApiError
-from .indexing import geocoder, index_store, search_engine, taxonomy
+from .indexing import geocoder, index_store, response_cache, search_engine, taxonomy
 from .search.facets import facet_counts
 from .search.params import SEARCH_ARGS, query_values
 from .search.present import profile, result_item
@@ -38,7 +38,7 @@ from .search.schemas import (
     SearchResponseSchema,
     TaxonomySchema,
 )
-from .search.service import search, suggestions
+from .search.service import current_snapshot, search, suggestions
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
 # therapists.id is a 32-bit INTEGER column: a larger id is simply not found (404 from routing)
@@ -104,12 +104,17 @@ def therapists(args: dict[str, Any]):
     match); an empty value counts as absent; an unknown parameter, or another parameter given
     twice, is a 400 with field-level reasons (CONTRACT.md: GET /api/v1/therapists).
     """
-    snap, outcome = search(args, engine=search_engine(), taxonomy=taxonomy(),
-                           geocoder=geocoder())
+    snap = current_snapshot(search_engine())
     etag = _etag(snap.generation, snap.searcher, request.query_string)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=30"}
     if request.if_none_match.contains(etag):
-        return current_app.response_class(
-            status=304, headers={"ETag": f'"{etag}"', "Cache-Control": "public, max-age=30"})
+        return current_app.response_class(status=304, headers=headers)
+    cached = response_cache().get(etag)
+    if cached is not None:
+        return current_app.response_class(cached, mimetype="application/json",
+                                          headers=headers)
+    snap, outcome = search(args, engine=search_engine(), taxonomy=taxonomy(),
+                           geocoder=geocoder(), snap=snap)
     start = (args["page"] - 1) * args["per_page"]
     page_hits = outcome.page(start, args["per_page"])
     rows = _load([snap.ids[h.doc] for h in page_hits])
@@ -126,8 +131,8 @@ def therapists(args: dict[str, Any]):
     if not outcome.total:
         body["suggestions"] = suggestions(snap, args, outcome, taxonomy())
     response = jsonify(body)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = "public, max-age=30"
+    response.headers.update(headers)
+    response_cache().put(etag, response.get_data())
     return response
 
 

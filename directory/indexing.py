@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, current_app
@@ -46,3 +48,38 @@ def index_store() -> IndexStore:
 def search_engine() -> SearchEngine:
     """This process's search engine over this node's index."""
     return _part("engine", lambda: SearchEngine(index_store()))
+
+
+class ResponseCache:
+    """A bounded, least-recently-used cache of response bodies for this process.
+
+    Keys include the index state (generation and segments), so an edit makes old entries
+    unreachable; they age out.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def response_cache() -> ResponseCache:
+    """This process's cache of search responses (SEARCH_CACHE_SIZE entries)."""
+    return _part("responses", lambda: ResponseCache(
+        int(current_app.config["SEARCH_CACHE_SIZE"])))

@@ -38,6 +38,12 @@ SETTINGS = (
             "Flask secret key. Unset: a random key per process (the app keeps no sessions)."),
     Setting("TAXONOMY_PATH", None,
             "Taxonomy TOML file. Default: the bundled `data/taxonomy.toml`."),
+    Setting("RATE_LIMIT", "120/minute",
+            "Requests per client address to the JSON API (flask-limiter syntax, e.g. "
+            "\"120/minute;10/second\"); empty switches limits off."),
+    Setting("SEARCH_CACHE_SIZE", 2000,
+            "Search responses kept per process, keyed by the index state and the query; 0 "
+            "switches the cache off."),
     Setting("SOURCE", "default",
             "Default `--source` name for `ingest`."),
 )

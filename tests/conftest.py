@@ -101,7 +101,7 @@ def app(database_url: str, tmp_path: Path):
     """The app on a fresh database and an empty index directory."""
     app = create_app(
         {"TESTING": True, "DATABASE_URL": database_url, "INDEX_DIR": str(tmp_path / "index"),
-         "ADMIN_TOKEN": "test-admin-token"},
+         "ADMIN_TOKEN": "test-admin-token", "RATE_LIMIT": ""},
         instance_path=str(tmp_path / "instance"),
     )
     yield app
@@ -159,7 +159,7 @@ def corpus_app(db_kind: str, migrated_template: str, tmp_path_factory: pytest.Te
 
     tmp = tmp_path_factory.mktemp("corpus")
     with fresh_database(db_kind, migrated_template, tmp) as url:
-        app = create_app({"TESTING": True, "DATABASE_URL": url,
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATE_LIMIT": "",
                           "INDEX_DIR": str(tmp / "index")}, instance_path=str(tmp / "instance"))
         path = tmp / "corpus.jsonl"
         path.write_text("\n".join(json.dumps(p) for p in CORPUS))

@@ -179,15 +179,20 @@ def _place(snap: Snapshot, outcome: Outcome, args: dict) -> None:
     outcome.mask, outcome._docs = kept, docs
 
 
-def search(args: dict, *, engine: SearchEngine, taxonomy: Taxonomy, geocoder: Any
-           ) -> tuple[Snapshot, Outcome]:
-    """Resolve the place and the filters, then search the current snapshot."""
-    place = resolve_location(args, geocoder)
-    filters = build_filters(args, taxonomy)
+def current_snapshot(engine: SearchEngine) -> Snapshot:
+    """The engine's current snapshot; 503 while no index has been built yet."""
     try:
-        snap = engine.snapshot()
+        return engine.snapshot()
     except FileNotFoundError:
         raise ApiError(503, "The search index is being built; try again shortly.") from None
+
+
+def search(args: dict, *, engine: SearchEngine, taxonomy: Taxonomy, geocoder: Any,
+           snap: Snapshot | None = None) -> tuple[Snapshot, Outcome]:
+    """Resolve the place and the filters, then search a snapshot (the current one)."""
+    place = resolve_location(args, geocoder)
+    filters = build_filters(args, taxonomy)
+    snap = snap or current_snapshot(engine)
     return snap, find(snap, args, place, filters, taxonomy)
 
 

@@ -1,0 +1,73 @@
+"""Rate limits per client address and the per-process search response cache."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import redis
+
+from directory import create_app
+
+from .helpers import profile
+
+TOKEN = {"Authorization": "Bearer test-admin-token"}
+
+
+def node(app, tmp_path, **config):
+    """Another app (a node) on the same database and index, with its own settings."""
+    settings = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                "INDEX_DIR": app.config["INDEX_DIR"], "ADMIN_TOKEN": "test-admin-token",
+                **config}
+    return create_app(settings, instance_path=str(tmp_path / f"node-{uuid.uuid4().hex[:6]}"))
+
+
+@pytest.fixture
+def indexed(app, client):
+    response = client.post("/api/v1/admin/ingest", headers=TOKEN,
+                           data=json.dumps([profile(id="a", bio="Grief work.")]))
+    assert response.status_code == 200, response.json
+    return app
+
+
+def test_too_many_requests_get_429_with_retry_after(indexed, tmp_path):
+    client = node(indexed, tmp_path, RATE_LIMIT="3/minute").test_client()
+    statuses = [client.get("/api/v1/therapists?q=grief").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/api/v1/therapists?q=grief")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert response.json["error"]["code"] == "too_many_requests"
+
+
+def test_limits_are_per_client_address(indexed, tmp_path):
+    client = node(indexed, tmp_path, RATE_LIMIT="1/minute").test_client()
+    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}
+                      ).status_code == 200
+    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}
+                      ).status_code == 429
+    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.2"}
+                      ).status_code == 200
+
+
+def test_nodes_share_limits_through_redis(indexed, tmp_path):
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).ping()  # Redis is part of the test environment (./dev test)
+    address = {"REMOTE_ADDR": f"198.51.100.{uuid.uuid4().int % 250 + 1}"}
+    one = node(indexed, tmp_path, RATE_LIMIT="2/minute", REDIS_URL=url).test_client()
+    two = node(indexed, tmp_path, RATE_LIMIT="2/minute", REDIS_URL=url).test_client()
+    assert one.get("/api/v1/taxonomy", environ_base=address).status_code == 200
+    assert two.get("/api/v1/taxonomy", environ_base=address).status_code == 200
+    assert one.get("/api/v1/taxonomy", environ_base=address).status_code == 429
+
+
+def test_cached_search_responses_follow_edits(indexed, client):
+    first = client.get("/api/v1/therapists?q=grief")
+    again = client.get("/api/v1/therapists?q=grief")
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    client.post("/api/v1/admin/ingest", headers=TOKEN,
+                data=json.dumps([profile(id="b", name="Bo Chen", bio="Grief and loss.")]))
+    after = client.get("/api/v1/therapists?q=grief")
+    assert after.headers["ETag"] != first.headers["ETag"]
+    assert after.json["total"] == 2
