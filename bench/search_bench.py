@@ -122,10 +122,13 @@ def reference(instance: str, runs: int) -> dict:
     return out
 
 
-def http(instance: str, seconds: int) -> dict:
-    """gunicorn -w 2 on a free local port, driven by wrk over the query mix."""
-    port = 18000 + os.getpid() % 1000
-    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": instance}
+def http(instance: str, seconds: int, cache: bool) -> dict:
+    """gunicorn -w 2 on a free local port, driven by wrk over the query mix; with the
+    response cache on (repeated queries are answered from it) or off (every request
+    searches). Rate limits are off: wrk is one client address."""
+    port = 18000 + os.getpid() % 1000 + (1 if cache else 0)
+    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": instance, "DIRECTORY_RATE_LIMIT": "",
+           "DIRECTORY_SEARCH_CACHE_SIZE": "2000" if cache else "0"}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "directory:create_app()"], env=env, cwd=ROOT)
@@ -188,7 +191,9 @@ def main() -> None:
             for kind, v in report["sqlite"].items()}
         print("sqlite", json.dumps(report["sqlite"]), flush=True)
     if not args.skip_http:
-        report["http"] = http(instance, args.seconds)
+        report["http_uncached"] = http(instance, args.seconds, cache=False)
+        print("http uncached", report["http_uncached"]["requests_per_second"], flush=True)
+        report["http_cached"] = http(instance, args.seconds, cache=True)
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     out = results / f"search-{time.strftime('%Y%m%dT%H%M%S')}.json"
