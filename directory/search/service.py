@@ -71,10 +71,17 @@ class Outcome:
         else:
             def key(d: int) -> tuple:
                 return (-scores.get(d, 0.0), d in remote, distance.get(d, 0.0), ids[d])
+        docs, wanted = self.docs, start + count
         if not self.by_distance and not scores:
-            top = self.docs[start:start + count]  # no ranking asked for: index order
+            top = docs[start:start + count]  # no ranking asked for: index order
         else:
-            top = heapq.nsmallest(start + count, self.docs, key=key)[start:]
+            if not self.by_distance and len(docs) > 4 * wanted:
+                # Keep the documents scoring at least the wanted-th best score (ties too)
+                # before the full sort key, which costs a Python call per document.
+                values = [scores.get(d, 0.0) for d in docs]
+                floor = heapq.nlargest(wanted, values)[-1]
+                docs = [d for d, v in zip(docs, values, strict=True) if v >= floor]
+            top = heapq.nsmallest(wanted, docs, key=key)[start:]
         return [Hit(d, distance.get(d), d in remote, scores.get(d, 0.0)) for d in top]
 
     @property

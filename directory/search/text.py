@@ -91,7 +91,7 @@ class ConceptMatch:
     concept: Concept
     structured: int  # masks of documents
     text: int
-    text_scores: dict[int, float]
+    score_tables: list[dict[int, float]]  # BM25 per document, one table per index term
     text_terms: list[str]
 
     @property
@@ -113,33 +113,28 @@ def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
         prefix = "format" if res.term.kind == "session_format" else res.term.kind
         structured |= snap.term_mask(f"{prefix}:{res.term.slug}")
     text = 0
-    scores: dict[int, float] = {}
+    tables: list[dict[int, float]] = []
     used: list[str] = []
     if not concept.structured_only:
         words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
         fuzzy = not concept.terms
         for n, word in enumerate(words or [concept.text]):
-            docs, word_scores, terms = snap.text_match(word, fuzzy=fuzzy)
+            docs, word_tables, terms = snap.text_match(word, fuzzy=fuzzy)
             used += terms
+            tables += word_tables
             text = docs if n == 0 else text & docs
-            for doc, value in word_scores.items():
-                scores[doc] = scores.get(doc, 0.0) + value
             if not text:
                 break
-    return ConceptMatch(concept, structured, text, scores, used)
+    return ConceptMatch(concept, structured, text, tables, used)
 
 
 def scores(result: int, matches: list[ConceptMatch]) -> dict[int, float]:
     """Relevance of each document of a result mask: structured matches first, then text."""
     out: dict[int, float] = {}
-    if not matches:
-        return out
-    # Testing a bit of a 100,000-bit int shifts the whole int: test a set instead.
-    members = set(docs_of(result))
     for m in matches:
         for doc in docs_of(m.structured & result):
             out[doc] = out.get(doc, 0.0) + STRUCTURED_SCORE
-        for doc, value in m.text_scores.items():
-            if doc in members:
-                out[doc] = out.get(doc, 0.0) + value
+        # Only the documents that survived every filter are scored.
+        for doc in docs_of(m.text & result):
+            out[doc] = out.get(doc, 0.0) + sum(table.get(doc, 0.0) for table in m.score_tables)
     return out
