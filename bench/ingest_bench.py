@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -23,9 +22,10 @@ import time
 import uuid
 from pathlib import Path
 
+from report import write_report
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
-RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = os.environ.get("DIRECTORY_TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -188,13 +188,8 @@ def main() -> None:
     if not args.skip_million:
         report["reader_1m"] = reader_peak(million_lines(sample))
         print("reader over 1M lines", report["reader_1m"], flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("ingest", report)
 
 
 if __name__ == "__main__":
-    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
     main()

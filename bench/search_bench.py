@@ -26,7 +26,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from report import ROOT, write_report
+
 sys.path.insert(0, str(ROOT))
 
 PLACES = [("10001", 40.7506, -73.9972, "NY"), ("60614", 41.9227, -87.6533, "IL"),
@@ -194,12 +195,7 @@ def main() -> None:
         report["http_uncached"] = http(instance, args.seconds, cache=False)
         print("http uncached", report["http_uncached"]["requests_per_second"], flush=True)
         report["http_cached"] = http(instance, args.seconds, cache=True)
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    out = results / f"search-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report("search", report)
 
 
 if __name__ == "__main__":

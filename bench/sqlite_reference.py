@@ -23,7 +23,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-EARTH_RADIUS_KM = 6371.0088  # as indexer.geo, so both sides agree on what is within a radius
+# The same term spelling and distance formula as the index, so both sides agree on what
+# matches and what is within a radius (imported, not copied, so they cannot drift apart).
+from indexer.geo import haversine_km
+from indexer.search_index import kw_term
+
 DEFAULT_RADIUS_KM = 25 * 1.609344  # the API's default: 25 miles
 FACET_KINDS = ("specialty", "modality", "client_type", "language", "insurance")
 # Whoosh's STOP_WORDS: our analyzer drops these and one-letter words, so a word that our index
@@ -53,19 +57,6 @@ FLAGS = {"couples": "sees_couples", "video": "offers_video", "intro_video": "vid
          "sliding_scale": "sliding_scale"}
 THERAPIST_COLUMNS = ["id", "name", "bio", "approach", "telehealth_states", *LIST_TERMS.values(),
                      *FLAGS.values()]
-
-
-def kw_term(prefix: str, value: Any) -> str:
-    """indexer.search_index.kw_term, copied so that this yardstick does not import Whoosh."""
-    return f"{prefix}:{str(value).replace(',', ' ').strip().lower()}"
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres (the formula of indexer.geo.haversine_km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _ro_uri(path: str) -> str:

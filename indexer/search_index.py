@@ -42,16 +42,9 @@ TEXT_ANALYZER = FoldingTokenizer(stem=True)
 # Names are not stemmed ("Rivers" is not "River") and keep every word, only folded.
 NAME_ANALYZER = FoldingTokenizer(stem=False, stoplist=frozenset(), minsize=1)
 
-# Prefixes of the terms in the `kw` field: every structured attribute is one term there
-# ("specialty:polyamory", "flag:couples", "cell:4:dr5r"), so that a document costs one field,
-# and a filter or a facet count is a set of documents per term.
-KW_PREFIXES = (
-    "specialty", "modality", "client_type", "format", "language", "insurance",
-    "licensed", "office_state", "tag", "flag", "cell",
-)
-FLAGS = ("couples", "video", "intro_video", "accepting", "free_consultation", "sliding_scale")
-
-
+# The `kw` field holds every structured attribute as one term ("specialty:polyamory",
+# "flag:couples", "cell:4:dr5r"), so that a document costs one field, and a filter or a facet
+# count is a set of documents per term.
 def build_schema() -> Schema:
     """The index schema. Nothing is stored that the database already holds, except what the
     search layer needs for every document without a database round trip (`doc`)."""

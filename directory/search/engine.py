@@ -31,13 +31,11 @@ from indexer.search_index import IndexStore, decode_doc
 CHECK_INTERVAL_SECONDS = 0.25
 # BM25 parameters, Whoosh's defaults.
 B, K1 = 0.75, 1.2
-TEXT_FIELDS = ("name", "body")
 _TEXT = FoldingTokenizer(stem=True)
 _NAME = FoldingTokenizer(stem=False, stoplist=frozenset(), minsize=1)
 
 
 _SEGMENT_CACHE_SIZE = 64
-FACET_PREFIXES = ("specialty:", "modality:", "client_type:", "language:", "insurance:")
 def mask_of(docs: Iterable[int]) -> int:
     """A set of document numbers as an int bitmask (bit d set for document d).
 
@@ -275,8 +273,6 @@ class Snapshot:
             self._length_lists[fieldname] = cached
         return cached
 
-    def close(self) -> None:
-        self.searcher.close()
 
 
 def _posting_blocks(reader: Any, fieldname: str, text: str):

@@ -17,7 +17,6 @@ from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
 from .engine import SearchEngine, Snapshot, docs_of, mask_of
-from .facets import facet_counts
 from .filters import MaxFeeFilter, TermFilter, apply_filters, flag_filter
 from .text import ConceptMatch, match_concept, parse_query, scores
 
@@ -83,11 +82,6 @@ class Outcome:
                 docs = [d for d, v in zip(docs, values, strict=True) if v >= floor]
             top = heapq.nsmallest(wanted, docs, key=key)[start:]
         return [Hit(d, distance.get(d), d in remote, scores.get(d, 0.0)) for d in top]
-
-    @property
-    def hits(self) -> list[Hit]:
-        """Every hit in order (for callers that need them all)."""
-        return self.page(0, self.total)
 
 
 def resolve_location(args: dict, geocoder: Any) -> Placement | None:
@@ -246,5 +240,3 @@ def _without(args: dict, f: Any) -> dict:
     changed.pop(f.param, None)
     return changed
 
-
-__all__ = ["search", "suggestions", "facet_counts", "radius_km", "Hit", "Outcome"]

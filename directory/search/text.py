@@ -35,7 +35,6 @@ class Concept:
 
     text: str
     terms: list[Resolution] = field(default_factory=list)
-    corrected: str | None = None  # the term a typo was read as
 
     @property
     def structured_only(self) -> bool:
@@ -80,7 +79,7 @@ def _fuzzy_concept(word: str, taxonomy: Taxonomy) -> Concept | None:
         match = process.extractOne(key, list(keys), scorer=fuzz.ratio, score_cutoff=80)
         if match is not None:
             term = keys[match[0]]
-            return Concept(word, [Resolution(term, word, via=word)], corrected=match[0])
+            return Concept(word, [Resolution(term, word, via=word)])
     return None
 
 
