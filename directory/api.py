@@ -28,9 +28,8 @@ from indexer.pipeline import run_ingest
 from . import db
 from .errors import ApiError
 from .indexing import geocoder, index_store, response_cache, search_engine, taxonomy
-from .search.facets import facet_counts
 from .search.params import SEARCH_ARGS, query_values
-from .search.present import profile, result_item
+from .search.present import profile
 from .search.schemas import (
     IngestSummarySchema,
     ProfileInputSchema,
@@ -38,7 +37,8 @@ from .search.schemas import (
     SearchResponseSchema,
     TaxonomySchema,
 )
-from .search.service import current_snapshot, search, suggestions
+from .search.service import current_snapshot
+from .searching import run_search
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
 # therapists.id is a 32-bit INTEGER column: a larger id is simply not found (404 from routing)
@@ -113,23 +113,7 @@ def therapists(args: dict[str, Any]):
     if cached is not None:
         return current_app.response_class(cached, mimetype="application/json",
                                           headers=headers)
-    snap, outcome = search(args, engine=search_engine(), taxonomy=taxonomy(),
-                           geocoder=geocoder(), snap=snap)
-    start = (args["page"] - 1) * args["per_page"]
-    page_hits = outcome.page(start, args["per_page"])
-    rows = _load([snap.ids[h.doc] for h in page_hits])
-    results = [result_item(rows[snap.ids[h.doc]], h, outcome, args, taxonomy())
-               for h in page_hits if snap.ids[h.doc] in rows]
-    body = {
-        "total": outcome.total,
-        "page": args["page"],
-        "per_page": args["per_page"],
-        "results": results,
-        "facets": facet_counts(snap, outcome.mask, taxonomy()),
-        "location": _location(args, outcome),
-    }
-    if not outcome.total:
-        body["suggestions"] = suggestions(snap, args, outcome, taxonomy())
+    body = run_search(args, snap)
     response = jsonify(body)
     response.headers.update(headers)
     response_cache().put(etag, response.get_data())
@@ -278,24 +262,6 @@ def _require_admin() -> None:
     given = request.headers.get("Authorization", "")
     if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise ApiError(401, "A valid admin bearer token is required.")
-
-
-def _load(ids: list[int]) -> dict[int, Therapist]:
-    if not ids:
-        return {}
-    rows = db.session().scalars(
-        select(Therapist).where(Therapist.id.in_(ids))
-        .options(selectinload(Therapist.offices), selectinload(Therapist.licenses)))
-    return {t.id: t for t in rows}
-
-
-def _location(args: dict, outcome) -> dict | None:
-    place = outcome.place
-    if place is None:
-        return None
-    return {"query": args.get("near") or f"{args['lat']},{args['lon']}", "lat": place.lat,
-            "lon": place.lon, "label": place.label, "precision": place.precision,
-            "state": place.state, "radius": args["radius"], "unit": args["unit"]}
 
 
 def _etag(generation: str, searcher, query: bytes) -> str:

@@ -97,7 +97,8 @@ def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
         "remote": hit.remote,
         "licensed_states": sorted(set(t.telehealth_states or [])
                                   | {lic.state for lic in t.licenses if lic.state}),
-        "nearest_location": ({"city": office.city, "state": office.state, "zip": office.zip}
+        "nearest_location": ({"city": office.city, "state": office.state, "zip": office.zip,
+                              "lat": office.lat, "lon": office.lon}
                              if office is not None else None),
         "match": match_explanation(t, hit, outcome, args, taxonomy),
         "url": f"/therapists/{t.slug}",

@@ -82,6 +82,8 @@ class NearestLocationSchema(ResponseSchema):
     city = _req(fields.String, nullable=True)
     state = _req(fields.String, nullable=True)
     zip = _req(fields.String, nullable=True)
+    lat = fields.Float(allow_none=True, metadata=_d("The office's latitude (null when unknown)."))
+    lon = fields.Float(allow_none=True, metadata=_d("The office's longitude."))
 
 
 class MatchTermSchema(ResponseSchema):
