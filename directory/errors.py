@@ -1,14 +1,15 @@
 """One error shape for every failure: {"error": {"code", "message", "fields"?}}.
 
-No request produces an HTML error page or a stack trace: unexpected exceptions are logged
-server-side and answered with a plain 500 JSON body.
+The JSON API always answers in that shape. Pages (and addresses no route knows, asked for by
+a browser) get the same status with a short HTML page instead. No request produces a stack
+trace: unexpected exceptions are logged server-side and answered with a plain 500.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 CODES = {
@@ -16,6 +17,13 @@ CODES = {
     405: "method_not_allowed", 413: "payload_too_large", 422: "unprocessable",
     429: "too_many_requests", 500: "internal_error", 503: "unavailable",
 }
+
+
+# Blueprints whose errors are pages; everything else speaks JSON.
+HTML_BLUEPRINTS = {"pages"}
+PAGE_TITLES = {400: "That search could not be run", 403: "Not allowed here",
+               404: "Page not found", 405: "Not allowed", 429: "Too many requests",
+               500: "Something went wrong", 503: "Back in a moment"}
 
 
 class ApiError(Exception):
@@ -38,14 +46,36 @@ def error_response(status: int, message: str, code: str | None = None,
     return jsonify({"error": body}), status
 
 
+def wants_html() -> bool:
+    """A page's error is a page; so is an unknown address when the client prefers HTML."""
+    if request.blueprint in HTML_BLUEPRINTS:
+        return True
+    if request.blueprint is None and not request.path.startswith(("/api/", "/openapi")):
+        best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+        return best == "text/html"
+    return False
+
+
+def error_page(status: int, message: str):
+    """The HTML form of an error, for people."""
+    title = PAGE_TITLES.get(status, "Something went wrong")
+    return render_template("error.html", title=title, message=message), status
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(err: ApiError):
+        if wants_html():
+            return error_page(err.status, err.message)
         return error_response(err.status, err.message, err.code, err.fields, **err.extra)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(err: HTTPException):
-        response, status = error_response(err.code or 500, err.description or err.name)
+        if wants_html():
+            response, status = error_page(err.code or 500, err.description or err.name)
+            response = app.make_response((response, status))
+        else:
+            response, status = error_response(err.code or 500, err.description or err.name)
         # Keep headers such as Allow (405) and Retry-After (429).
         for key, value in err.get_headers():
             if key.lower() != "content-type":
@@ -55,4 +85,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
         app.logger.exception("unhandled error")
+        if wants_html():
+            return error_page(500, "Please try again in a moment.")
         return error_response(500, InternalServerError.description)
