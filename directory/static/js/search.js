@@ -30,10 +30,9 @@
   var panel = document.getElementById("filters-panel");
   if (panel && narrow.matches) panel.open = false;
 
-  function openDetails() {
+  // Which folded groups are open, so that an update does not close them under the visitor.
+  function openGroups() {
     var open = [];
-    var current = document.getElementById("filters-panel");
-    if (current && current.open) open.push("filters-panel");
     document.querySelectorAll("#filters fieldset details[open]").forEach(function (d) {
       var owner = d.closest("fieldset");
       if (owner) open.push(owner.id);
@@ -42,7 +41,9 @@
   }
 
   function load(url, push, focusId, focusResults) {
-    var keepOpen = openDetails();
+    var keepOpen = openGroups();
+    var current = document.getElementById("filters-panel");
+    var panelOpen = current ? current.open : !narrow.matches;
     document.body.classList.add("is-loading");
     return fetch(url, {headers: {"Accept": "text/html"}, credentials: "same-origin"})
       .then(function (response) { return response.text(); })
@@ -51,10 +52,10 @@
         if (!doc.getElementById("search-form")) { window.location.assign(url); return; }
         REGIONS.forEach(function (id) {
           var old = document.getElementById(id), next = doc.getElementById(id);
-          if (old && next) old.replaceWith(document.adoptNode(next));
+          if (old && next) old.replaceWith(document.importNode(next, true));
         });
         var fresh = document.getElementById("filters-panel");
-        if (fresh) fresh.open = keepOpen.indexOf("filters-panel") >= 0 || !narrow.matches;
+        if (fresh) fresh.open = panelOpen || !narrow.matches;
         keepOpen.forEach(function (id) {
           var d = document.querySelector("#" + id + " details");
           if (d) d.open = true;
