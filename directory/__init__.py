@@ -34,13 +34,18 @@ def create_app(
         app.config.from_mapping(test_config)
     _resolve_paths(app)
 
-    from . import api, cli, db, errors, health, indexing, limits
+    from . import api, cli, db, errors, health, indexing, limits, oembed, partners, partners_api
 
     db.init_app(app)
     indexing.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     limits.init_app(app)
+    partners.init_app(app)
+    limits.limit_per_partner(app, api.bp)
+    for blueprint in (partners_api.bp, oembed.bp):
+        limits.limit_blueprint(app, blueprint)
+        app.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
     limits.limit_blueprint(app, api.bp)
     app.register_blueprint(api.bp)

@@ -41,6 +41,9 @@ SETTINGS = (
     Setting("RATE_LIMIT", "120/minute",
             "Requests per client address to the JSON API (flask-limiter syntax, e.g. "
             "\"120/minute;10/second\"); empty switches limits off."),
+    Setting("PARTNER_RATE_LIMIT", "60/minute",
+            "Requests per partner key for partners added without their own limit "
+            "(flask-limiter syntax); on top of RATE_LIMIT per client address."),
     Setting("SEARCH_CACHE_SIZE", 2000,
             "Search responses kept per process, keyed by the index state and the query; 0 "
             "switches the cache off."),

@@ -56,6 +56,12 @@ class SearchArgs(Schema):
     sort = fields.String(validate=validate.OneOf(["relevance", "distance"]),
                          metadata={"description": "Default: distance with a place, else "
                                                   "relevance."})
+    # Identifies a partner site (directory/partners.py: CORS and its own rate limit); the
+    # search itself ignores it.
+    partner = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "A partner site's key: the API then answers cross-origin (CORS) for "
+                       "that partner's origins only. An unknown or disabled key, or a key "
+                       "sent from another origin, is a 403. Does not change the results."})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 50))
 
