@@ -34,7 +34,20 @@ def create_app(
         app.config.from_mapping(test_config)
     _resolve_paths(app)
 
-    from . import api, cli, db, errors, health, indexing, limits, oembed, partners, partners_api
+    from . import (
+        api,
+        cli,
+        db,
+        embed,
+        errors,
+        health,
+        indexing,
+        limits,
+        oembed,
+        pages,
+        partners,
+        partners_api,
+    )
 
     db.init_app(app)
     indexing.init_app(app)
@@ -49,6 +62,12 @@ def create_app(
     app.register_blueprint(health.bp)
     limits.limit_blueprint(app, api.bp)
     app.register_blueprint(api.bp)
+    pages.init_app(app)
+    limits.limit_blueprint(app, pages.bp)
+    app.register_blueprint(pages.bp)
+    limits.limit_per_partner(app, embed.bp)
+    limits.limit_blueprint(app, embed.bp)
+    app.register_blueprint(embed.bp)
     return app
 
 

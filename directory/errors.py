@@ -20,7 +20,7 @@ CODES = {
 
 
 # Blueprints whose errors are pages; everything else speaks JSON.
-HTML_BLUEPRINTS = {"pages"}
+HTML_BLUEPRINTS = {"pages", "embed"}
 PAGE_TITLES = {400: "That search could not be run", 403: "Not allowed here",
                404: "Page not found", 405: "Not allowed", 429: "Too many requests",
                500: "Something went wrong", 503: "Back in a moment"}

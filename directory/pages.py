@@ -48,12 +48,12 @@ def search_page():
     try:
         args = load_args(request.args)
     except ValidationError as err:
-        status, error = 400, _invalid(err)
+        status, error = 400, invalid_settings(err)
     else:
         try:
             body = run_search(args)
         except ApiError as err:
-            status, error = err.status, _api_error(err)
+            status, error = err.status, search_error(err, request.args)
     form = _form_state(request.args, args)
     context = {
         "form": form, "body": body, "error": error, "args": args or {},
@@ -94,10 +94,16 @@ def profile_page(slug: str):
 
 def photo_shown(url: str | None) -> bool:
     """Whether a photo URL may be loaded by visitors' browsers (see PHOTO_ORIGINS)."""
-    return presenting.photo_allowed(url, _origins("PHOTO_ORIGINS"))
+    return presenting.photo_allowed(url, photo_origins())
 
 
-def _invalid(err: ValidationError) -> dict:
+def photo_origins() -> tuple[str, ...]:
+    """The origins allowed to serve photos to visitors (PHOTO_ORIGINS)."""
+    return _origins("PHOTO_ORIGINS")
+
+
+def invalid_settings(err: ValidationError) -> dict:
+    """A 400 for the page: the reasons by field, for people."""
     messages = err.messages if isinstance(err.messages, dict) else {"": err.messages}
     fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])]
               for k, v in messages.items()}
@@ -105,20 +111,21 @@ def _invalid(err: ValidationError) -> dict:
             "fields": fields}
 
 
-def _api_error(err: ApiError) -> dict:
+def search_error(err: ApiError, query: MultiDict) -> dict:
+    """An error from the search (unknown place or term, no index yet) for the page, with links
+    for "did you mean" that keep the rest of `query`."""
     message = ("Some of the search settings could not be used."
                if err.code == "invalid_request" else err.message)
     out = {"status": err.status, "code": err.code, "message": message,
            "fields": err.fields or {}}
     if err.extra.get("candidates"):
         out["candidates"] = [
-            {"label": c["label"], "query": presenting.query_with(request.args,
-                                                                 near=c["label"])}
+            {"label": c["label"], "query": presenting.query_with(query, near=c["label"])}
             for c in err.extra["candidates"]]
     if err.extra.get("close_matches"):
         out["close_matches"] = {
             param: [{"label": m["label"],
-                     "query": presenting.query_with(request.args, **{param: [m["value"]]})}
+                     "query": presenting.query_with(query, **{param: [m["value"]]})}
                     for m in matches]
             for param, matches in err.extra["close_matches"].items()}
     return out
@@ -227,7 +234,7 @@ def _origin_of(url: str | None) -> str | None:
 def content_security_policy() -> str:
     """This site only, plus the configured map tiles and photo hosts, and the video players
     (inserted only after a click)."""
-    images = " ".join(["'self'", "data:", *_origins("PHOTO_ORIGINS"),
+    images = " ".join(["'self'", "data:", *photo_origins(),
                        *filter(None, [_origin_of(current_app.config["MAP_TILE_URL"])])])
     players = " ".join(presenting.VIDEO_FRAME_ORIGINS)
     return (f"default-src 'self'; img-src {images}; media-src 'self' https:; "
@@ -263,7 +270,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(asset=asset_url, query_with=presenting.query_with,
                                  suggestion_query=presenting.suggestion_query,
                                  initials=presenting.initials, photo_shown=photo_shown,
-                                 term_label=_term_label,
+                                 term_label=term_label,
                                  why_matched=presenting.why_matched)
     app.jinja_env.filters["safe_html"] = presenting.safe_html
     app.jinja_env.filters["phone"] = presenting.phone_display
@@ -285,6 +292,7 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _term_label(kind: str, slug: str) -> str:
+def term_label(kind: str, slug: str) -> str:
+    """A taxonomy term's label, or the slug itself when the taxonomy does not know it."""
     term = taxonomy().get(kind, slug)
     return term.label if term else slug

@@ -47,6 +47,15 @@ SETTINGS = (
     Setting("SEARCH_CACHE_SIZE", 2000,
             "Search responses kept per process, keyed by the index state and the query; 0 "
             "switches the cache off."),
+    Setting("MAP_TILE_URL", None,
+            "Map tiles for the results map, e.g. `https://tiles.example.org/{z}/{x}/{y}.png`. "
+            "Unset: markers on a plain background, nothing fetched from another host."),
+    Setting("MAP_ATTRIBUTION", "",
+            "Attribution shown on the map for the configured tiles (HTML allowed)."),
+    Setting("PHOTO_ORIGINS", [],
+            "Origins allowed to serve profile photos to visitors, e.g. "
+            "`[\"https://img.example.org\"]`. Other photos are replaced by initials, so "
+            "pages load nothing from hosts you did not choose."),
     Setting("SOURCE", "default",
             "Default `--source` name for `ingest`."),
 )
