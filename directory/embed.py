@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import pages, presenting
 from .errors import ApiError
-from .partners import find_partner, origin_allowed, partner_args
+from .partners import origin_allowed, partner_args, request_access
 from .search.params import load_args
 from .searching import run_search
 
@@ -45,21 +45,19 @@ def embed_script():
 @bp.get("/widget")
 def widget():
     """Results for a partner's visitors, framed by the partner's pages only."""
-    partner = find_partner(request.args.get("partner", "").strip())
+    access = request_access()
+    partner = access.partner if access is not None and not access.refusal else None
     if partner is None:
         html = render_template(
             "error.html", title="This widget is not available",
             message="The partner key is unknown or has been disabled. If this is your site, "
                     "check the key in the snippet or ask the directory for a new one.")
-        response = current_app.make_response((html, 403))
-        response.headers["Content-Security-Policy"] = _policy(None, ["*"])
-        return response
+        return current_app.make_response((html, 403))
 
     layout = request.args.get("layout") or partner.layout or "full"
     layout = layout if layout in DEFAULT_PER_PAGE else "full"
-    visitor = MultiDict([(k, v) for k, v in request.args.items(multi=True)
-                         if k not in WIDGET_PARAMS])
-    query = partner_args(partner, visitor)
+    visitor = pages.page_query(request.args)
+    query = pages.page_query(partner_args(partner, visitor))
     if "per_page" not in query:
         query["per_page"] = str(DEFAULT_PER_PAGE[layout])
 
@@ -75,15 +73,13 @@ def widget():
     except ApiError as err:
         status, error = err.status, pages.search_error(err, links)
 
-    parent = request.args.get("origin", "")
     nonce = secrets.token_urlsafe(12)
     defaults = partner.defaults or {}
     html = render_template(
         "widget.html", partner=partner, layout=layout, body=body, error=error,
         query=query, links=links, nonce=nonce,
         accent=partner.accent, accent_ink=_ink_on(partner.accent),
-        parent_origin=parent if origin_allowed(partner, parent) else None,
-        frame=request.args.get("frame", "")[:40],
+        widget_params={k: links.get(k) for k in WIDGET_PARAMS if links.get(k)},
         flags=[(name, label) for name, label in FLAGS if name not in defaults],
         fixed=_describe_defaults(defaults),
         carried=_carried(links, defaults),
@@ -92,6 +88,30 @@ def widget():
     response = current_app.make_response((html, status))
     response.headers["Content-Security-Policy"] = _policy(nonce, partner.origins or [])
     response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.context_processor
+def _frame_context() -> dict:
+    """For every page of this blueprint, error pages included: the partner origin the widget
+    may report its height to (checked against the key), and the frame's number."""
+    access = request_access()
+    partner = access.partner if access is not None and not access.refusal else None
+    parent = request.args.get("origin", "")
+    allowed = partner is not None and origin_allowed(partner, parent)
+    return {"parent_origin": parent if allowed else None,
+            "frame": request.args.get("frame", "")[:40], "in_widget": True}
+
+
+@bp.after_request
+def _frame_policy(response):
+    """Error pages of the widget (403, 429, 500) may be shown where the widget is, so that a
+    partner's visitors read what happened instead of a refused frame."""
+    if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+        access = request_access()
+        partner = access.partner if access is not None and not access.refusal else None
+        response.headers["Content-Security-Policy"] = _policy(
+            None, (partner.origins or []) if partner else ["*"])
     return response
 
 

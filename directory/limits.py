@@ -70,9 +70,17 @@ def partner_limit_value() -> str:
 
 
 def partner_limit_key() -> str:
-    """flask-limiter key function: the partner's key."""
+    """flask-limiter key function: the partner's key, for requests from the partner's own pages
+    (partners.from_partner_page). A key is public (it is in the partner's HTML), so a request
+    carrying it from anywhere else (a script elsewhere, curl) counts in a bucket of its own
+    per client address: no one can use up a partner's limit for all its visitors without
+    forging browser headers, and the per-address limit bounds each client anyway."""
     partner = _partner()
-    return f"key:{partner.key}" if partner else "none"
+    if partner is None:
+        return "none"
+    if partners.from_partner_page(partner):
+        return f"key:{partner.key}"
+    return f"key:{partner.key}:addr:{get_remote_address()}"
 
 
 def partner_limit_exempt() -> bool:

@@ -25,6 +25,7 @@ from . import db
 from .api import ApiBlueprint, QueryArgs
 from .errors import ApiError
 from .indexing import taxonomy
+from .pages import page_query
 from .search.params import load_args
 from .search.schemas import ErrorSchema, ResponseSchema, _req
 from .searching import run_search
@@ -123,7 +124,10 @@ def oembed(args: dict[str, Any]):
     """
     if (request.args.get("format", "").strip().lower() or "json") != "json":
         raise ApiError(501, "Only format=json is provided.", code="not_implemented")
-    target = urlsplit(args["url"].strip())
+    try:
+        target = urlsplit(args["url"].strip())
+    except ValueError:  # e.g. "http://[::1/": not a URL at all
+        raise ApiError(404, "Not a page of this site.") from None
     host = _host(target.scheme, target.netloc)
     if target.scheme.lower() not in DEFAULT_PORTS or not host or (
             host != _host(request.scheme, request.host)):
@@ -170,7 +174,8 @@ def _profile(slug: str, width: int, maxheight: int | None) -> dict[str, Any]:
 
 def _search(query: str, width: int, maxheight: int | None) -> dict[str, Any]:
     try:
-        args = load_args(MultiDict(parse_qsl(query, keep_blank_values=True)))
+        # Read as the search page reads it: shared links carry utm_source and the like.
+        args = load_args(page_query(MultiDict(parse_qsl(query, keep_blank_values=True))))
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"url": err.messages}
         raise ApiError(404, "This search cannot be run: see fields.",

@@ -28,7 +28,7 @@ from indexer.models import Therapist
 from . import db, presenting
 from .errors import ApiError
 from .indexing import taxonomy
-from .search.params import LIST_PARAMS, load_args
+from .search.params import LIST_PARAMS, SEARCH_ARGS, load_args
 from .search.present import profile as profile_dict
 from .searching import run_search
 
@@ -45,21 +45,22 @@ FLAG_FILTERS = (("accepting", "Accepting new clients"),
 def search_page():
     """The search page: the form, facet counts, results, the map and pagination."""
     status, error, body, args = 200, None, None, None
+    query = page_query(request.args)
     try:
-        args = load_args(request.args)
+        args = load_args(query)
     except ValidationError as err:
         status, error = 400, invalid_settings(err)
     else:
         try:
             body = run_search(args)
         except ApiError as err:
-            status, error = err.status, search_error(err, request.args)
-    form = _form_state(request.args, args)
+            status, error = err.status, search_error(err, query)
+    form = _form_state(query, args)
     context = {
         "form": form, "body": body, "error": error, "args": args or {},
         "facets": _facet_groups(body, form),
         "map_data": _map_data(body, args) if body else None,
-        "query": request.args, "radius_choices": _radius_choices(form),
+        "query": query, "radius_choices": _radius_choices(form),
         "flag_filters": FLAG_FILTERS,
         "active_filters": sum(len(form[p]) for p in LIST_PARAMS)
         + sum(bool(form[name]) for name, _ in FLAG_FILTERS) + bool(form["max_fee"]),
@@ -90,6 +91,22 @@ def profile_page(slug: str):
         json_ld=presenting.profile_json_ld(info, page_url, photo),
         description=presenting.plain_text(info["bio"], 200),
     )
+
+
+def page_query(raw: MultiDict) -> MultiDict:
+    """The query string as pages and the widget read it. Unlike the API, which refuses what it
+    does not know, pages ignore parameters search does not know (`utm_source`, `fbclid`: shared
+    links pick them up). A place typed in the form wins over coordinates carried from an earlier
+    search, and sorting by distance without a place falls back to the default order."""
+    known = set(SEARCH_ARGS.fields) - {"partner"}
+    out = MultiDict([(k, v) for k, v in raw.items(multi=True) if k in known])
+    if any(v.strip() for v in out.getlist("near")):
+        out.poplist("lat")
+        out.poplist("lon")
+    has_place = any(v.strip() for k in ("near", "lat", "lon") for v in out.getlist(k))
+    if not has_place and out.get("sort") == "distance":
+        out.poplist("sort")
+    return out
 
 
 def photo_shown(url: str | None) -> bool:

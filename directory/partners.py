@@ -44,6 +44,8 @@ KEY_HEADER = "X-Partner-Key"
 # refused without asking the database (a NUL byte, say, would be an error in PostgreSQL).
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 LAYOUTS = ("compact", "full")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_PATTERN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")  # DNS names and IPv4 addresses
 ACCENT_PATTERN = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # The public JSON API: the only routes that answer cross-origin (never the admin routes).
@@ -121,7 +123,14 @@ def normalise_origin(value: str) -> str:
     """`scheme://host[:port]` in lower case, without a default port; ValueError (with the
     reason) for anything that is not an http(s) origin."""
     text = str(value).strip()
-    parts = urlsplit(text)
+    # Origins end up in a Content-Security-Policy header (frame-ancestors): whitespace, quotes
+    # or control characters there would add sources or break the header.
+    if not text or any(c.isspace() or not c.isprintable() or c in "'\";," for c in text):
+        raise ValueError(f"Not an origin: {text!r} (one origin, no spaces or quotes).")
+    try:
+        parts = urlsplit(text)
+    except ValueError as err:
+        raise ValueError(f"Not a valid origin: {text!r}.") from err
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.netloc:
         raise ValueError(f"Not an http(s) origin: {text!r} (e.g. https://partner.example).")
@@ -140,6 +149,10 @@ def normalise_origin(value: str) -> str:
         raise ValueError(f"Not a valid origin: {text!r}.") from err
     if ":" in host:
         host = f"[{host}]"  # an IPv6 address
+    elif not HOST_PATTERN.fullmatch(host):
+        raise ValueError(f"Not a host name: {host!r}.")
+    if parts.netloc.rsplit("@", 1)[-1].endswith(":") or port == 0:
+        raise ValueError(f"A port from 1 to 65535: {text!r}.")
     return f"{scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS[scheme] else "")
 
 
@@ -184,7 +197,9 @@ def clean_rate_limit(value: Any) -> str:
     """A flask-limiter limit string such as "60/minute" or "60/minute;5/second"."""
     text = str(value or "").strip()
     try:
-        if not isinstance(value, str) or not parse_many(text):
+        if not isinstance(value, str) or not (limits := parse_many(text)):
+            raise ValueError
+        if any(limit.amount < 1 for limit in limits):
             raise ValueError
     except ValueError as err:
         raise ValueError(f"A limit such as 60/minute or 60/minute;5/second, not {value!r}."
@@ -388,6 +403,24 @@ def request_access() -> Access | None:
     if "partner_access" not in g:
         g.partner_access = _access()
     return g.partner_access
+
+
+def from_partner_page(partner: Partner) -> bool:
+    """Whether the request comes from one of the partner's pages as a browser sends it: a
+    script there (an Origin the partner listed) or the widget framed there (a Referer from a
+    listed origin). Only such requests share the key's bucket; see limits.partner_limit_key."""
+    access = request_access()
+    if access is not None and access.origin and not access.refusal:
+        return True
+    if request.headers.get("Sec-Fetch-Dest", "iframe") != "iframe":
+        return False
+    referrer = request.headers.get("Referer", "")
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:
+        return False
+    return bool(parts.scheme and parts.netloc) and origin_allowed(
+        partner, f"{parts.scheme}://{parts.netloc}")
 
 
 def _access() -> Access | None:

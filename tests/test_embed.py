@@ -181,3 +181,59 @@ def test_profile_and_search_pages_let_cms_discover_their_oembed(web):
     link = profile.select_one("link[type='application/json+oembed']")["href"]
     card = web.get(link[len("http://localhost"):]).get_json()
     assert card["title"].startswith("Ana López")
+
+
+def test_two_keys_in_one_request_are_refused(web, partners):
+    _, soup = widget(web, f"partner={partners['clinic']}&partner={partners['themed']}",
+                     status=403)
+    assert not soup.select(".result")
+
+
+def test_unknown_parameters_from_a_partners_page_are_ignored(web, partners):
+    _, soup = widget(web, f"partner={partners['clinic']}&testid=widget&utm_source=x")
+    assert soup.select(".result")
+
+
+def test_start_again_inside_the_widget_keeps_the_frame_working(web, partners):
+    _, soup = widget(web, f"partner={partners['clinic']}&origin={BLOG}&frame=2"
+                          "&near=Springfield", status=422)
+    again = soup.select_one("[role=alert] a[href^='/embed/v1/widget']")["href"]
+    assert parse_qs(urlsplit(again).query) == {"partner": [partners["clinic"]],
+                                               "origin": [BLOG], "frame": ["2"]}
+
+
+def _node(corpus_app, tmp_path, **config):
+    return create_app({"TESTING": True, "DATABASE_URL": corpus_app.config["DATABASE_URL"],
+                       "INDEX_DIR": corpus_app.config["INDEX_DIR"], "RATE_LIMIT": "1000/minute",
+                       **config}, instance_path=str(tmp_path / f"n{uuid.uuid4().hex[:6]}"))
+
+
+def test_a_limited_widget_explains_itself_inside_the_partners_frame(corpus_app, tmp_path):
+    key = add_partner(corpus_app, f"Busy {uuid.uuid4().hex[:6]}", "--origin", BLOG,
+                      "--rate-limit", "1/minute")
+    client = _node(corpus_app, tmp_path).test_client()
+    framed = {"Referer": BLOG + "/blog/post", "Sec-Fetch-Dest": "iframe"}
+    url = f"/embed/v1/widget?partner={key}&origin={BLOG}&frame=1"
+    assert client.get(url, headers=framed).status_code == 200
+    limited = client.get(url, headers=framed)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert f"frame-ancestors {BLOG}" in limited.headers["Content-Security-Policy"]
+    soup = BeautifulSoup(limited.get_data(as_text=True), "html.parser")
+    assert soup.html["data-parent-origin"] == BLOG  # it still fits its frame
+    assert soup.select_one("script[src*='widget.js']")
+    assert not soup.select(".site-header")
+
+
+def test_requests_from_elsewhere_cannot_use_up_a_partners_limit(corpus_app, tmp_path):
+    """The key is public: requests that do not come from the partner's pages count in a bucket
+    of their own, so a script elsewhere cannot black out the partner's widget."""
+    key = add_partner(corpus_app, f"Public {uuid.uuid4().hex[:6]}", "--origin", BLOG,
+                      "--rate-limit", "2/minute")
+    client = _node(corpus_app, tmp_path).test_client()
+    url = f"/embed/v1/widget?partner={key}"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    framed = {"Referer": BLOG + "/", "Sec-Fetch-Dest": "iframe"}
+    assert client.get(url, headers=framed).status_code == 200
+    assert client.get(f"/api/v1/taxonomy?partner={key}",
+                      headers={"Origin": BLOG}).status_code == 200
+    assert client.get(url, headers=framed).status_code == 429  # the partner's own bucket

@@ -149,3 +149,10 @@ def test_oembed_is_in_the_description(client):
     assert {"200", "400", "404", "501"} <= set(operation["responses"])
     assert "security" not in operation
     assert re.search("rich", json.dumps(doc["components"]["schemas"]["OEmbed"]))
+
+
+@pytest.mark.parametrize("url", ["http://[::1/", "http://localhost:99999/", "::::"])
+def test_a_malformed_url_is_a_404_not_a_crash(client, url):
+    response = client.get("/oembed", query_string={"url": url})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"

@@ -336,3 +336,27 @@ def test_a_changed_link_keeps_the_other_parameters_and_drops_the_page():
     args = MultiDict([("near", "10001"), ("specialty", "a"), ("specialty", "b"), ("page", "3")])
     assert query_with(args, specialty=["b"]) == "near=10001&specialty=b"
     assert query_with(args, radius=50.0, near=None) == "specialty=a&specialty=b&radius=50"
+
+
+def test_shared_links_with_tracking_parameters_still_work(web):
+    plain = page(web, "/?near=10001&couples=true")
+    tracked = page(web, "/?near=10001&couples=true&utm_source=newsletter&fbclid=abc123")
+    assert names(tracked) == names(plain)
+    next_page = tracked.select_one("nav.pagination a[rel=next]")
+    assert next_page is None or "utm_source" not in next_page["href"]
+
+
+def test_a_typed_place_wins_over_coordinates_from_an_earlier_search(web):
+    soup = page(web, "/?lat=42.36&lon=-71.06&near=10001")
+    assert "of New York, NY 10001" in soup.select_one("#results-heading").get_text()
+
+
+def test_clearing_the_place_of_a_distance_sorted_search_still_searches(web):
+    soup = page(web, "/?near=&radius=25&sort=distance&couples=true")
+    assert int(soup.select_one("#results-heading")["data-count"]) > 0
+
+
+def test_a_bad_hidden_setting_is_not_carried_into_the_next_search(web):
+    soup = page(web, "/?near=10001&per_page=999", status=400)
+    assert not soup.select("input[name=per_page]")
+    assert "Per page:" in soup.select_one("[role=alert]").get_text()

@@ -181,6 +181,14 @@ def test_admin_api_adds_lists_shows_and_changes_partners(client):
     ({"name": "Clinic", "origins": [CLINIC], "layout": "huge"}, "layout"),
     ({"name": "Clinic", "origins": [CLINIC], "colour": "blue"}, "colour"),
     ({"name": "Clinic", "origins": CLINIC}, "origins"),
+    # Origins go into a frame-ancestors header: nothing that could add a source or break it.
+    ({"name": "Clinic", "origins": ["https://a.example https:"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": ["https://a b.example"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": ["https://a.example'self'"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": ["https://a.example\u0000"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": ["https://a.example:0"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": ["https://a_b.example"]}, "origins[0]"),
+    ({"name": "Clinic", "origins": [CLINIC], "rate_limit": "0/minute"}, "rate_limit"),
 ])
 def test_admin_api_refuses_bad_partners_with_field_reasons(client, body, field):
     response = client.post(PARTNERS, headers=TOKEN, json=body)

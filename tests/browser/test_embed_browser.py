@@ -54,13 +54,21 @@ def partner(site) -> Iterator[Partner]:
     second.shutdown()
 
 
-def widget_frame(page: Page, site):
+def widget_frame(page: Page, site, containing: str = ""):
     for _ in range(50):
         for frame in page.frames:
-            if frame.url.startswith(site.url + "/embed/v1/widget"):
+            if frame.url.startswith(site.url + "/embed/v1/widget") and containing in frame.url:
                 return frame
         page.wait_for_timeout(100)
     raise AssertionError("no widget frame")
+
+
+def assert_fits(page: Page, iframe, frame) -> None:
+    """The frame is as tall as the widget's content: nothing cut off, no inner scrolling."""
+    page.wait_for_timeout(200)  # the last resize message
+    content = frame.evaluate("document.documentElement.getBoundingClientRect().height")
+    assert abs(iframe.bounding_box()["height"] - content) <= 2
+    assert frame.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")
 
 
 def test_the_widget_shows_the_partners_filtered_results_and_fits_its_content(
@@ -81,17 +89,24 @@ def test_the_widget_shows_the_partners_filtered_results_and_fits_its_content(
     page.wait_for_function(
         "() => document.querySelector('[data-therapist-directory] iframe').style.height"
         " !== '480px'")
-    content = frame.evaluate("document.documentElement.getBoundingClientRect().height")
-    box = iframe.bounding_box()
-    assert abs(box["height"] - content) <= 2
-    assert page.locator("#after").bounding_box()["y"] >= box["y"] + box["height"]
+    assert_fits(page, iframe, frame)
+    assert page.locator("#after").bounding_box()["y"] >= iframe.bounding_box()["y"] + (
+        iframe.bounding_box()["height"])
     screenshot(page, "partner-page.png", full_page=True)
 
-    # A new search inside the widget keeps the partner's scope and resizes again.
-    frame.fill("#w-near", "Brooklyn, NY")
+    # A search inside the widget that finds nobody keeps the partner's scope and shrinks the
+    # frame to its new content.
+    before = iframe.bounding_box()["height"]
+    frame = widget_frame(page, site)
+    frame.fill("#w-q", "zzzz qqqq")
     frame.click("button.primary")
-    expect(frame.locator("#results-heading")).to_contain_text("Brooklyn")
+    frame = widget_frame(page, site, containing="q=zzzz")
+    expect(frame.locator("#results-heading")).to_contain_text("0 therapists")
     expect(frame.locator("#results-heading")).to_contain_text("sees couples")
+    page.wait_for_function(
+        "before => document.querySelector('[data-therapist-directory] iframe')"
+        ".getBoundingClientRect().height < before - 100", arg=before)
+    assert_fits(page, iframe, frame)
     assert page.context.cookies() == []
 
 

@@ -14,6 +14,11 @@
   if (!script) return;
   var base = new URL(script.src, document.baseURI);
   var LISTS = ["specialty", "modality", "language", "insurance", "format"];
+  // The documented options; other data-* attributes on the div (data-testid, ...) are the
+  // partner's own business and stay out of the widget's address.
+  var OPTIONS = LISTS.concat(["partner", "near", "lat", "lon", "radius", "unit", "couples",
+    "video", "intro_video", "q", "accepting", "free_consultation", "max_fee", "sliding_scale",
+    "sort", "per_page", "layout"]);
   var frames = [];
 
   function snake(name) {
@@ -24,8 +29,8 @@
     var url = new URL("/embed/v1/widget", base);
     var data = div.dataset;
     Object.keys(data).forEach(function (key) {
-      if (key === "therapistDirectory" || key === "title" || key === "tdFrame") return;
       var name = snake(key);
+      if (OPTIONS.indexOf(name) < 0) return;
       var value = String(data[key]).trim();
       if (!value) return;
       if (LISTS.indexOf(name) >= 0) {

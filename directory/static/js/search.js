@@ -104,6 +104,13 @@
 
   window.addEventListener("popstate", function () { load(window.location.href, false); });
 
+  // Leaflet puts strings into the page as HTML; place names are text.
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function drawMap() {
     if (map) { map.remove(); map = null; }
     var el = document.getElementById("results-map");
@@ -122,7 +129,7 @@
         interactive: false}).addTo(map);
       window.L.circleMarker([data.place.lat, data.place.lon], {radius: 7, className: "place-marker",
         color: "#1c2128", weight: 2, fillColor: "#fbbf24", fillOpacity: 1})
-        .bindTooltip(data.place.label).addTo(map);
+        .bindTooltip(textNode(data.place.label)).addTo(map);
       points.push([data.place.lat, data.place.lon]);
     }
     data.markers.forEach(function (m) {
