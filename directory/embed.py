@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import pages, presenting
 from .errors import ApiError
-from .partners import origin_allowed, partner_args, request_access
+from .partners import origin_allowed, partner_args, request_partner
 from .search.params import load_args
 from .searching import run_search
 
@@ -45,8 +45,7 @@ def embed_script():
 @bp.get("/widget")
 def widget():
     """Results for a partner's visitors, framed by the partner's pages only."""
-    access = request_access()
-    partner = access.partner if access is not None and not access.refusal else None
+    partner = request_partner()
     if partner is None:
         html = render_template(
             "error.html", title="This widget is not available",
@@ -95,8 +94,7 @@ def widget():
 def _frame_context() -> dict:
     """For every page of this blueprint, error pages included: the partner origin the widget
     may report its height to (checked against the key), and the frame's number."""
-    access = request_access()
-    partner = access.partner if access is not None and not access.refusal else None
+    partner = request_partner()
     parent = request.args.get("origin", "")
     allowed = partner is not None and origin_allowed(partner, parent)
     return {"parent_origin": parent if allowed else None,
@@ -108,8 +106,7 @@ def _frame_policy(response):
     """Error pages of the widget (403, 429, 500) may be shown where the widget is, so that a
     partner's visitors read what happened instead of a refused frame."""
     if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-        access = request_access()
-        partner = access.partner if access is not None and not access.refusal else None
+        partner = request_partner()
         response.headers["Content-Security-Policy"] = _policy(
             None, (partner.origins or []) if partner else ["*"])
     return response
@@ -149,13 +146,11 @@ def _describe_defaults(defaults: dict) -> list[str]:
 
 
 def _ink_on(accent: str | None) -> str:
-    """Black or white text, whichever reads better on the partner's accent colour."""
+    """Black or white text, whichever reads better on the partner's accent colour (stored as
+    #rrggbb by partners.clean_accent)."""
     if not accent:
         return "#ffffff"
-    hex_digits = accent.lstrip("#")
-    if len(hex_digits) == 3:
-        hex_digits = "".join(c * 2 for c in hex_digits)
-    r, g, b = (int(hex_digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    r, g, b = (int(accent[i:i + 2], 16) / 255 for i in (1, 3, 5))
 
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

@@ -56,10 +56,7 @@ def _partner():
     # Of the JSON API, only the public routes take partner keys; the admin routes never do.
     if request.blueprint == "api" and request.endpoint not in partners.PUBLIC_ENDPOINTS:
         return None
-    access = partners.request_access()
-    if access is None or access.refusal or access.partner is None:
-        return None
-    return access.partner
+    return partners.request_partner()
 
 
 def partner_limit_value() -> str:

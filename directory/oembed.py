@@ -25,13 +25,13 @@ from . import db
 from .api import ApiBlueprint, QueryArgs
 from .errors import ApiError
 from .indexing import taxonomy
-from .pages import page_query
+from .pages import page_query, term_label
+from .partners import DEFAULT_PORTS
 from .search.params import load_args
 from .search.schemas import ErrorSchema, ResponseSchema, _req
 from .searching import run_search
 
 PROVIDER_NAME = "Therapist directory"
-DEFAULT_PORTS = {"http": 80, "https": 443}
 CACHE_AGE = 3600  # seconds a consumer may keep an answer
 WIDTH = 480  # pixels the card asks for, less when maxwidth says so
 PROFILE_HEIGHT = 200
@@ -43,7 +43,6 @@ CARD_STYLE = ("margin:0;max-width:{w}px;max-height:{h}px;overflow:auto;box-sizin
               "padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;"
               "font:14px/1.45 system-ui,sans-serif")
 P_STYLE = "margin:0 0 6px"
-
 
 
 class OEmbedQuery(QueryArgs):
@@ -155,11 +154,9 @@ def _profile(slug: str, width: int, maxheight: int | None) -> dict[str, Any]:
         raise ApiError(404, "No published profile at this URL.")
     link = _absolute(f"therapists/{quote(t.slug)}")
     height = min(PROFILE_HEIGHT, maxheight or PROFILE_HEIGHT)
-    tax = taxonomy()
     places = list(dict.fromkeys(f"{o.city}, {o.state}" for o in t.offices if o.city and o.state))
     where = " · ".join(places[:3]) or ("Video sessions" if t.offers_video else "")
-    labels = [(tax.get("specialty", s).label if tax.get("specialty", s) else s)
-              for s in (t.specialties or [])[:MAX_SPECIALTIES]]
+    labels = [term_label("specialty", s) for s in (t.specialties or [])[:MAX_SPECIALTIES]]
     rows = [Markup('<p style="{}"><strong><a href="{}">{}</a></strong>{}</p>').format(
         P_STYLE, link, t.name, f", {t.credentials}" if t.credentials else "")]
     if where:

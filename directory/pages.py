@@ -28,7 +28,7 @@ from indexer.models import Therapist
 from . import db, presenting
 from .errors import ApiError
 from .indexing import taxonomy
-from .search.params import LIST_PARAMS, SEARCH_ARGS, load_args
+from .search.params import LIST_PARAMS, SEARCH_ARGS, Flag, load_args
 from .search.present import profile as profile_dict
 from .searching import run_search
 
@@ -151,7 +151,7 @@ def search_error(err: ApiError, query: MultiDict) -> dict:
 def _form_state(raw: MultiDict, args: dict | None) -> dict[str, Any]:
     """What the form shows: the visitor's own words for text, canonical slugs for terms."""
     def flag(name: str) -> bool:
-        return raw.get(name, "").strip().lower() in ("true", "1", "yes", "on")
+        return raw.get(name, "").strip().lower() in Flag.truthy
 
     state: dict[str, Any] = {
         "near": raw.get("near", ""), "q": raw.get("q", ""),

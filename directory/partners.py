@@ -405,6 +405,13 @@ def request_access() -> Access | None:
     return g.partner_access
 
 
+def request_partner() -> Partner | None:
+    """The enabled partner whose key the current request carries, unless the request is
+    refused (two keys, or an Origin the partner did not list); None without a key."""
+    access = request_access()
+    return access.partner if access is not None and not access.refusal else None
+
+
 def from_partner_page(partner: Partner) -> bool:
     """Whether the request comes from one of the partner's pages as a browser sends it: a
     script there (an Origin the partner listed) or the widget framed there (a Referer from a
