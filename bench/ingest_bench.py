@@ -122,7 +122,7 @@ def edit_latency(env: dict[str, str]) -> float:
 import json, os, sys, time, itertools
 from directory import create_app
 from directory.db import sessions
-from directory.indexing import geocoder, index_store, taxonomy
+from directory.parts import geocoder, index_store, taxonomy
 from indexer.pipeline import run_ingest
 from indexer.readers import read_records
 sample, out = sys.argv[1], sys.argv[2]

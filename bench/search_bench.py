@@ -65,10 +65,10 @@ def ours_in_process(instance: str, runs: int) -> tuple[dict, object]:
     from werkzeug.datastructures import MultiDict
 
     from directory import create_app
-    from directory.indexing import geocoder, search_engine, taxonomy
+    from directory.parts import geocoder, search_engine, taxonomy
+    from directory.search.evaluate import search
     from directory.search.facets import facet_counts
     from directory.search.params import load_args
-    from directory.search.service import search
 
     app = create_app(instance_path=instance)
     out = {}

@@ -26,7 +26,7 @@ from typing import Any
 # The same term spelling and distance formula as the index, so both sides agree on what
 # matches and what is within a radius (imported, not copied, so they cannot drift apart).
 from indexer.geo import haversine_km
-from indexer.search_index import kw_term
+from indexer.index import kw_term
 
 DEFAULT_RADIUS_KM = 25 * 1.609344  # the API's default: 25 miles
 FACET_KINDS = ("specialty", "modality", "client_type", "language", "insurance")

@@ -59,9 +59,9 @@ def alembic_config() -> Config:
 def upgrade(revision: str = "head") -> None:
     """Create or migrate the database schema, then mirror the taxonomy into it."""
     command.upgrade(alembic_config(), revision)
-    from indexer.pipeline import sync_taxonomy
+    from indexer.store import sync_taxonomy
 
-    from .indexing import taxonomy
+    from .parts import taxonomy
 
     with sessions().begin() as s:
         sync_taxonomy(s, taxonomy())

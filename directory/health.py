@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 
 from . import db
-from .indexing import index_store
+from .parts import index_store
 
 bp = Blueprint("health", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """/healthz and /readyz, never rate limited."""
+    app.register_blueprint(bp)
 
 
 @bp.get("/healthz")

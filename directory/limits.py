@@ -1,90 +1,35 @@
 """Rate limits (429 with Retry-After), shared through Redis when DIRECTORY_REDIS_URL is set and
-in process memory otherwise: per client address (RATE_LIMIT) and, for requests carrying a
-partner key, per key (each partner's own limit, directory/partners.py).
+in process memory otherwise. Per client address here (RATE_LIMIT); per partner key in
+directory/partners/limits.py.
 
 Only counters keyed by address or partner key are kept, never what was searched for.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import partners
 
-# Every route limited per partner counts against one bucket per key: the API and the widget.
-PARTNER_SCOPE = "partner"
-
-
-def init_app(app: Flask) -> Limiter:
-    """The app's limiter; RATE_LIMIT "" switches every limit off, per key included."""
-    limiter = Limiter(
+def init_app(app: Flask) -> None:
+    """The app's limiter; RATE_LIMIT "" switches every limit off, per key included. Features
+    limit their blueprints with `limit_per_address` before registering them."""
+    app.extensions["directory.limiter"] = Limiter(
         key_func=get_remote_address,
         app=app,
         storage_uri=app.config["REDIS_URL"] or "memory://",
         headers_enabled=True,
         enabled=bool(app.config["RATE_LIMIT"]),
     )
-    app.extensions["directory.limiter"] = limiter
-    return limiter
 
 
-def limit_blueprint(app: Flask, blueprint: Blueprint) -> None:
+def limiter(app: Flask) -> Limiter:
+    """The app's limiter."""
+    return app.extensions["directory.limiter"]
+
+
+def limit_per_address(app: Flask, blueprint: Blueprint) -> None:
     """Apply the configured limit per client address to every route of a blueprint."""
-    limiter: Limiter = app.extensions["directory.limiter"]
     if app.config["RATE_LIMIT"]:
-        limiter.limit(app.config["RATE_LIMIT"])(blueprint)
-
-
-def limit_per_partner(app: Flask, blueprint: Blueprint) -> None:
-    """Apply each partner's own limit, per key, to the routes of a blueprint that a request
-    reaches with a valid partner key (query `partner` or header X-Partner-Key). Requests
-    without a key, or refused ones (403), are not counted against a partner. On top of, not
-    instead of, the per-address limit. Call before registering the blueprint, like
-    `limit_blueprint`."""
-    limiter: Limiter = app.extensions["directory.limiter"]
-    limiter.shared_limit(partner_limit_value, PARTNER_SCOPE, key_func=partner_limit_key,
-                         exempt_when=partner_limit_exempt,
-                         error_message=partner_limit_message)(blueprint)
-
-
-def _partner():
-    """The partner a request counts against, or None."""
-    if request.method == "OPTIONS":
-        return None
-    # Of the JSON API, only the public routes take partner keys; the admin routes never do.
-    if request.blueprint == "api" and request.endpoint not in partners.PUBLIC_ENDPOINTS:
-        return None
-    return partners.request_partner()
-
-
-def partner_limit_value() -> str:
-    """flask-limiter limit provider: the partner's own limit (the default for others, which
-    are exempt anyway: flask-limiter reads the limit before it asks whether it applies)."""
-    partner = _partner()
-    return partner.rate_limit if partner else current_app.config["PARTNER_RATE_LIMIT"]
-
-
-def partner_limit_key() -> str:
-    """flask-limiter key function: the partner's key, for requests from the partner's own pages
-    (partners.from_partner_page). A key is public (it is in the partner's HTML), so a request
-    carrying it from anywhere else (a script elsewhere, curl) counts in a bucket of its own
-    per client address: no one can use up a partner's limit for all its visitors without
-    forging browser headers, and the per-address limit bounds each client anyway."""
-    partner = _partner()
-    if partner is None:
-        return "none"
-    if partners.from_partner_page(partner):
-        return f"key:{partner.key}"
-    return f"key:{partner.key}:addr:{get_remote_address()}"
-
-
-def partner_limit_exempt() -> bool:
-    return _partner() is None
-
-
-def partner_limit_message() -> str:
-    partner = _partner()
-    limit = partner.rate_limit if partner else ""
-    return f"Too many requests for this partner key ({limit}); retry after Retry-After seconds."
+        limiter(app).limit(app.config["RATE_LIMIT"])(blueprint)

@@ -7,8 +7,14 @@ below. The README's settings table is checked against this list by the tests.
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from flask import Flask
 
 
 @dataclass(frozen=True)
@@ -64,3 +70,24 @@ SETTINGS = (
 def defaults() -> dict[str, Any]:
     """The default value of every setting."""
     return {s.name: s.default for s in SETTINGS}
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Defaults, then instance/config.py, then DIRECTORY_* variables, then `test_config`,
+    which wins; then the paths that default to the instance folder, created if missing."""
+    app.config.from_mapping(defaults())
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("DIRECTORY")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'directory.sqlite3'}"
+    app.config["DATABASE_URL"] = str(app.config["DATABASE_URL"])
+    app.config["INDEX_DIR"] = str(app.config["INDEX_DIR"] or instance / "index")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if app.config["ADMIN_TOKEN"] is not None:
+        app.config["ADMIN_TOKEN"] = str(app.config["ADMIN_TOKEN"])
+    os.makedirs(app.config["INDEX_DIR"], exist_ok=True)

@@ -355,7 +355,7 @@ def lookup_zip(zip_code: str | None) -> ZipInfo | None:
 
 def is_known_zip(zip_code: str | None) -> bool:
     """True if the ZIP ("10001" or ZIP+4) exists in the gazetteer."""
-    return get_gazetteer()._zip_index(zip_code) is not None
+    return get_gazetteer().lookup_zip(zip_code) is not None
 
 
 def state_of_zip(zip_code: str | None) -> str | None:

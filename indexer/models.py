@@ -205,29 +205,3 @@ class Change(Base):
     therapist_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(8))  # "upsert" | "delete"
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Partner(Base):
-    """A partner site that embeds the directory: its public key, the origins the key is valid
-    on, the search defaults its widget applies, its theme and its own rate limit.
-
-    The key is an identifier that appears in the partner's HTML, not a secret: what makes a
-    leaked key useless elsewhere is the list of origins (directory/partners.py).
-    """
-
-    __tablename__ = "partners"
-    __table_args__ = (UniqueConstraint("key", name="uq_partners_key"),
-                      UniqueConstraint("name", name="uq_partners_name"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(64))
-    # Normalised "scheme://host[:port]" origins.
-    origins: Mapped[list[Any]] = mapped_column(default=list)
-    # Search parameters as query values: {"couples": "true", "specialty": ["polyamory"]}.
-    defaults: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    accent: Mapped[str | None] = mapped_column(String(7))  # "#rrggbb"; None: the site's own
-    layout: Mapped[str] = mapped_column(String(16), default="full")  # "compact" | "full"
-    rate_limit: Mapped[str] = mapped_column(String(100))  # flask-limiter syntax
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

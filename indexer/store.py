@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .geocode import place_office
-from .models import Change, License, Office, Therapist
-from .normalise import TermMapping
+from .models import Change, License, Office, TaxonomySynonym, TaxonomyTerm, Therapist
+from .taxonomy import Taxonomy
+from .terms import TermMapping
 from .textnorm import slugify
 
 _THERAPIST_FIELDS = (
@@ -38,6 +40,15 @@ class Prepared:
     @property
     def source_id(self) -> str:
         return self.profile["id"]
+
+
+def content_hash(profile: dict[str, Any], salt: str = "") -> str:
+    """A stable hash of the validated profile: re-ingesting the same content changes nothing.
+
+    `salt` is the taxonomy's fingerprint, so that an edited taxonomy re-maps every profile.
+    """
+    canonical = json.dumps(profile, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256((salt + canonical).encode()).hexdigest()
 
 
 def make_slug(name: str, source: str, source_id: str) -> str:
@@ -217,3 +228,15 @@ def unpublish(session: Session, therapist_id: int) -> bool:
         session.add(Change(therapist_id=therapist_id, op="delete"))
         return True
     return session.get(Therapist, therapist_id) is not None
+
+
+def sync_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
+    """Mirror the taxonomy file into the taxonomy tables (for SQL reports and joins)."""
+    session.execute(delete(TaxonomySynonym))
+    session.execute(delete(TaxonomyTerm))
+    for by_slug in taxonomy.terms.values():
+        for term in by_slug.values():
+            row = TaxonomyTerm(kind=term.kind, slug=term.slug, label=term.label,
+                               group=term.group or None, implies=list(term.implies))
+            row.synonyms = [TaxonomySynonym(text=s) for s in term.synonyms]
+            session.add(row)

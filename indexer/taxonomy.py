@@ -16,10 +16,11 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .resources import data_path
 from .textnorm import term_key
 
 KINDS = ("specialty", "modality", "client_type", "session_format")
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
+DEFAULT_PATH = data_path("taxonomy.toml")
 
 # Words that decorate a term without changing it: "anxiety therapy" is "anxiety".
 _DECORATIONS = ("therapy", "counseling", "counselling", "issues", "treatment", "support")
@@ -117,6 +118,15 @@ class Taxonomy:
             else:
                 found.setdefault(res.term.slug, res)
         return list(found.values()), unknown
+
+    def correct(self, kind: str, text: str, min_score: float = 80) -> Term | None:
+        """The term a misspelt word means ("gotman" -> Gottman Method): the one whose slug,
+        label or synonym is spelt closest to `text`, if its rapidfuzz ratio is at least
+        `min_score`; None otherwise."""
+        keys = self._keys[kind]
+        match = process.extractOne(term_key(text), keys.keys(), scorer=fuzz.ratio,
+                                   score_cutoff=min_score)
+        return keys[match[0]] if match is not None else None
 
     def suggest(self, kind: str, text: str, limit: int = 3) -> list[Term]:
         """Close matches for a term that resolved to nothing ("polyamry" -> polyamory)."""

@@ -12,12 +12,23 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from . import fields as conv
+from .converters import (
+    normalise_bool,
+    normalise_credentials,
+    normalise_money,
+    normalise_phone,
+    normalise_state,
+    normalise_url,
+    normalise_video_url,
+    normalise_zip,
+    sanitise_html,
+    split_list,
+)
 from .textnorm import clean_text
 
 
 class Converted(fields.Field):
-    """A field whose value goes through one of the converters in `indexer.fields`."""
+    """A field whose value goes through one of the converters in `indexer.converters`."""
 
     def __init__(
         self, converter: Callable[[Any], Any], *, is_list: bool = False, **kwargs: Any
@@ -60,7 +71,7 @@ def _coordinate(limit: float) -> Callable[[Any], float]:
 
 
 def _state_list(value: Any) -> list[str]:
-    return sorted({conv.normalise_state(s) for s in conv.split_list(value)})
+    return sorted({normalise_state(s) for s in split_list(value)})
 
 
 def _timestamp(value: Any) -> datetime:
@@ -79,7 +90,7 @@ def _text_field(max_len: int, **kw: Any) -> Converted:
     return Converted(_text(max_len), allow_none=True, **kw)
 
 
-def _list_field(converter: Callable[[Any], list] = conv.split_list) -> Converted:
+def _list_field(converter: Callable[[Any], list] = split_list) -> Converted:
     return Converted(converter, is_list=True, allow_none=True)
 
 
@@ -89,7 +100,7 @@ class LicenseSchema(Schema):
 
     type = _text_field(40)
     number = _text_field(60)
-    state = Converted(conv.normalise_state, allow_none=True)
+    state = Converted(normalise_state, allow_none=True)
 
 
 class LocationSchema(Schema):
@@ -98,8 +109,8 @@ class LocationSchema(Schema):
 
     address = _text_field(300)
     city = _text_field(120)
-    state = Converted(conv.normalise_state, allow_none=True)
-    zip = Converted(conv.normalise_zip, allow_none=True)
+    state = Converted(normalise_state, allow_none=True)
+    zip = Converted(normalise_zip, allow_none=True)
     lat = Converted(_coordinate(90), allow_none=True)
     lon = Converted(_coordinate(180), allow_none=True)
 
@@ -123,29 +134,29 @@ class ProfileSchema(Schema):
 
     id = Converted(_text(128), required=True, allow_none=False)
     name = Converted(_text(200), required=True, allow_none=False)
-    credentials = Converted(conv.normalise_credentials, allow_none=True)
+    credentials = Converted(normalise_credentials, allow_none=True)
     pronouns = _text_field(60)
-    photo_url = Converted(conv.normalise_url, allow_none=True)
+    photo_url = Converted(normalise_url, allow_none=True)
     licenses = fields.List(fields.Nested(LicenseSchema), allow_none=True)
-    bio = Converted(conv.sanitise_html, allow_none=True, validate=validate.Length(max=20_000))
-    approach = Converted(conv.sanitise_html, allow_none=True, validate=validate.Length(max=10_000))
+    bio = Converted(sanitise_html, allow_none=True, validate=validate.Length(max=20_000))
+    approach = Converted(sanitise_html, allow_none=True, validate=validate.Length(max=10_000))
     specialties = _list_field()
     modalities = _list_field()
     client_types = _list_field()
     session_formats = _list_field()
-    video_url = Converted(conv.normalise_video_url, allow_none=True)
+    video_url = Converted(normalise_video_url, allow_none=True)
     telehealth_states = _list_field(_state_list)
     languages = _list_field()
     insurance = _list_field()
-    fee_min = Converted(conv.normalise_money, allow_none=True)
-    fee_max = Converted(conv.normalise_money, allow_none=True)
-    sliding_scale = Converted(conv.normalise_bool, allow_none=True)
-    accepting_new_clients = Converted(conv.normalise_bool, allow_none=True)
-    free_consultation = Converted(conv.normalise_bool, allow_none=True)
+    fee_min = Converted(normalise_money, allow_none=True)
+    fee_max = Converted(normalise_money, allow_none=True)
+    sliding_scale = Converted(normalise_bool, allow_none=True)
+    accepting_new_clients = Converted(normalise_bool, allow_none=True)
+    free_consultation = Converted(normalise_bool, allow_none=True)
     locations = fields.List(fields.Nested(LocationSchema), allow_none=True)
     email = fields.Email(allow_none=True, validate=validate.Length(max=320))
-    phone = Converted(conv.normalise_phone, allow_none=True)
-    website = Converted(conv.normalise_url, allow_none=True)
+    phone = Converted(normalise_phone, allow_none=True)
+    website = Converted(normalise_url, allow_none=True)
     updated_at = Converted(_timestamp, allow_none=True)
 
     @validates_schema

@@ -9,7 +9,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from directory import api
+from directory.api import admin
 
 from .helpers import profile
 
@@ -135,7 +135,7 @@ def test_an_empty_body_is_400(client, body):
 
 
 def test_a_body_over_the_limit_is_413(client, monkeypatch):
-    monkeypatch.setattr(api, "MAX_INGEST_BYTES", 100)
+    monkeypatch.setattr(admin, "MAX_INGEST_BYTES", 100)
     response = ingest(client, [profile(id="big", bio="x" * 200)])
     assert_error(response, 413, "payload_too_large")
 
@@ -182,7 +182,7 @@ def test_admin_endpoints_answer_only_their_methods(client):
 
 
 def test_a_chunked_body_over_the_limit_is_413(client, monkeypatch):
-    monkeypatch.setattr(api, "MAX_INGEST_BYTES", 100)
+    monkeypatch.setattr(admin, "MAX_INGEST_BYTES", 100)
     body = json.dumps([profile(id="big", bio="x" * 200)]).encode()
     # As a server that de-chunks the body passes it on: no Content-Length, input terminated.
     response = client.post(INGEST, input_stream=io.BytesIO(body), headers={

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from directory import create_app
 from directory.db import sessions
-from directory.indexing import index_store
+from directory.parts import index_store
 from indexer import store
 
 from .helpers import profile

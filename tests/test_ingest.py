@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from directory.db import sessions
-from directory.indexing import index_store
+from directory.parts import index_store
 from indexer.models import Change, IngestRun, Office, Reject, Therapist
 
 from .helpers import profile

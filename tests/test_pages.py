@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 
 from directory import create_app
-from directory.presenting import intro_video, page_window, query_with
+from directory.pages.display import intro_video, page_window, query_with
 
 from .helpers import profile
 

@@ -15,7 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from directory import create_app
 from directory.db import engine
-from directory.partners import find_partner, origin_allowed, partner_args
+from directory.partners.access import origin_allowed
+from directory.partners.storage import find_partner, partner_args
 
 from .helpers import profile
 

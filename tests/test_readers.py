@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer import jsonstream, readers
-from indexer.hsds import hsds_to_profile
-from indexer.readers import ReaderError, detect_format, file_size, read_records
+from indexer import readers
+from indexer.readers import (
+    ReaderError,
+    detect_format,
+    file_size,
+    jsonfile,
+    jsonstream,
+    read_records,
+)
+from indexer.readers.hsds import hsds_to_profile
 
 DATA = Path(__file__).parent / "data" / "readers"
 # The shared real-data folder sits next to the repository (repo-relative, never absolute).
@@ -121,7 +128,7 @@ def test_jsonl_bad_utf8_rejects_only_that_line(tmp_path):
 
 
 def test_jsonl_overlong_line_is_one_reject(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 50)
+    monkeypatch.setattr(jsonfile, "MAX_RECORD_CHARS", 50)
     path = tmp_path / "long.jsonl"
     path.write_text('{"id": "1"}\n{"id": "2", "bio": "' + "x" * 500 + '"}\n{"id": "3"}\n')
     records = read(path)

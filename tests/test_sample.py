@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.sample import generate_profiles, write_sample
+from indexer.synthetic import generate_profiles, write_sample
 from indexer.taxonomy import Taxonomy, load_taxonomy
 
 N = 2000

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from directory.partners.model import Partner  # noqa: F401 - its table is in the metadata
 from indexer.models import Base
 
 config = context.config

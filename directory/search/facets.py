@@ -7,9 +7,8 @@ as a filter would return (filters of one parameter combine with AND): the bits s
 
 from __future__ import annotations
 
+from indexer.index import Snapshot
 from indexer.taxonomy import Taxonomy
-
-from .engine import Snapshot
 
 FACETS = (("specialty", "specialty"), ("modality", "modality"), ("client_type", "client_type"),
           ("language", None), ("insurance", None))

@@ -1,14 +1,43 @@
 """Filters: small objects that select documents and say, in words, what they require.
 
 Each filter gives the mask of documents of a snapshot and a phrase for the match explanation
-("sees couples", "specialty: polyamory (you asked for \"ENM\")").
+("sees couples", "specialty: polyamory (you asked for \"ENM\")"). `build_filters` makes them
+from the validated search parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from .engine import Snapshot
+from indexer.index import Snapshot
+from indexer.taxonomy import Taxonomy
+
+from ..errors import ApiError
+
+FLAG_PARAMS = ("couples", "video", "intro_video", "accepting", "free_consultation",
+               "sliding_scale")
+FLAG_PHRASES = {
+    "couples": "sees couples",
+    "video": "offers video sessions",
+    "intro_video": "has an intro video",
+    "accepting": "accepting new clients",
+    "free_consultation": "offers a free consultation",
+    "sliding_scale": "offers a sliding scale",
+}
+# Parameters whose values are taxonomy terms, with the kind of term and the index prefix.
+TERM_PARAMS = (("specialty", "specialty", "specialty"), ("modality", "modality", "modality"),
+               ("format", "session_format", "format"))
+
+
+class Filter(Protocol):
+    """What every filter offers the search."""
+
+    param: str
+
+    def mask(self, snap: Snapshot) -> int: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -47,22 +76,40 @@ class MaxFeeFilter:
         return f"fees from ${self.amount} or less"
 
 
-FLAG_PHRASES = {
-    "couples": "sees couples",
-    "video": "offers video sessions",
-    "intro_video": "has an intro video",
-    "accepting": "accepting new clients",
-    "free_consultation": "offers a free consultation",
-    "sliding_scale": "offers a sliding scale",
-}
-
-
 def flag_filter(param: str) -> TermFilter:
     """The filter for a yes/no parameter set to true."""
     return TermFilter(param, f"flag:{param}", FLAG_PHRASES[param])
 
 
-def apply_filters(snap: Snapshot, filters: list) -> int:
+def build_filters(args: dict, taxonomy: Taxonomy) -> list[Filter]:
+    """Filter objects for every structured parameter; 400 for unknown terms."""
+    filters: list[Filter] = [flag_filter(p) for p in FLAG_PARAMS if args.get(p) is True]
+    errors: dict[str, list[str]] = {}
+    matches: dict[str, list] = {}
+    for param, kind, prefix in TERM_PARAMS:
+        for text in args.get(param, ()):
+            res = taxonomy.resolve(kind, text)
+            if res is None:
+                close = taxonomy.suggest(kind, text)
+                hint = f" Did you mean: {', '.join(t.slug for t in close)}?" if close else ""
+                errors.setdefault(param, []).append(f"Unknown {param} {text!r}.{hint}")
+                matches.setdefault(param, []).extend(
+                    {"value": t.slug, "label": t.label} for t in close)
+                continue
+            filters.append(TermFilter(param, f"{prefix}:{res.term.slug}",
+                                      f"{param.replace('_', ' ')}: {res.term.label}", text))
+    if errors:
+        raise ApiError(400, "Unknown terms: see fields.", fields=errors, close_matches=matches)
+    for param in ("language", "insurance"):
+        for text in args.get(param, ()):
+            filters.append(TermFilter(param, f"{param}:{text.strip().lower()}",
+                                      f"{param}: {text.strip()}"))
+    if "max_fee" in args:
+        filters.append(MaxFeeFilter(args["max_fee"]))
+    return filters
+
+
+def apply_filters(snap: Snapshot, filters: list[Filter]) -> int:
     """The mask of documents passing every filter (all live documents when there are none)."""
     mask = snap.live
     for f in filters:

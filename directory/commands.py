@@ -1,0 +1,127 @@
+"""The `flask --app directory ...` commands: a thin layer over the `indexer` library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from indexer.pipeline import run_ingest
+from indexer.readers import FORMATS, ReaderError, file_size
+
+from . import db
+from .parts import geocoder, index_store, taxonomy
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ingest_command)
+    app.cli.add_command(index_cli)
+    app.cli.add_command(sample_command)
+
+
+@click.command("ingest")
+@with_appcontext
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", default=None, help="Name of the source; with each record's id it "
+              "identifies a profile across re-ingests (default: the SOURCE setting).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Input format; auto detects it from the extension and the content.")
+@click.option("--rejects", "rejects", type=click.Path(dir_okay=False), default=None,
+              help="JSON Lines file for rejected records (default: rejects/ in the instance "
+              "folder, named after the run).")
+@click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
+    """Read, normalise, validate, geocode and store profiles, and update the search index.
+
+    Exits 0 when the run completed, even with rejects; 1 when nothing could be processed.
+    """
+    source = source or current_app.config["SOURCE"]
+    if rejects is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        rejects = Path(current_app.instance_path) / "rejects" / f"{source}-{stamp}.jsonl"
+    total = sum(file_size(p) for p in paths)
+    bar = click.progressbar(length=total, label="ingest", file=sys.stderr,
+                            show_pos=False, show_percent=True) if sys.stderr.isatty() else None
+    try:
+        if bar is not None:
+            bar.__enter__()
+        summary = run_ingest(
+            paths, sessions=db.sessions(), taxonomy=taxonomy(), geocoder=geocoder(),
+            source=source, fmt=fmt, rejects_path=rejects, dry_run=dry_run,
+            index=index_store(), progress=bar.update if bar is not None else None,
+        )
+    except ReaderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        click.echo("\n".join(summary.lines()))
+    if summary.read and not summary.accepted:
+        sys.exit(1)
+    if not summary.read:
+        click.echo("nothing could be read from the input", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=AppGroup, name="index")
+def index_cli() -> None:
+    """This node's Whoosh index."""
+
+
+@index_cli.command("rebuild")
+@click.option("--procs", default=2, show_default=True, help="Writer processes.")
+def rebuild_command(procs: int) -> None:
+    """Rebuild the index from the database into a new generation and switch to it atomically;
+    searches keep answering from the old generation meanwhile."""
+    result = index_store().rebuild(db.sessions(), procs=procs)
+    click.echo(f"built {result.generation}: {result.applied} therapists in "
+               f"{result.seconds:.1f} s (change log at {result.change_id})")
+
+
+@index_cli.command("sync")
+@click.option("--follow", is_flag=True, help="Keep following the change log until stopped.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+def sync_command(follow: bool, interval: float) -> None:
+    """Bring this node's index up to date with changes made to the database elsewhere."""
+    store, sessions = index_store(), db.sessions()
+    while True:
+        result = store.sync(sessions)
+        if result.applied or not follow:
+            click.echo(f"{result.generation}: applied {result.applied} changes "
+                       f"(change log at {result.change_id})")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@index_cli.command("status")
+def status_command() -> None:
+    """The live generation, its document count and the changes not yet applied."""
+    store = index_store()
+    status = store.status()
+    status["pending_changes"] = store.pending(db.sessions())
+    click.echo(json.dumps(status, indent=2))
+
+
+@click.command("sample")
+@with_appcontext
+@click.option("--count", default=1000, show_default=True, help="Number of profiles.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same profiles.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file (JSON Lines; gzipped when it ends in .gz).")
+def sample_command(count: int, seed: int, output: str) -> None:
+    """Write COUNT realistic synthetic profiles as JSON Lines, ready for `ingest`."""
+    from indexer.synthetic import write_sample
+
+    written = write_sample(output, count, seed)
+    click.echo(f"wrote {written} profiles to {output}")

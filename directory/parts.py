@@ -1,0 +1,47 @@
+"""The app's handles on the pipeline's parts: taxonomy, geocoder and this node's index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+
+from indexer.geocode import make_geocoder
+from indexer.index import IndexStore, SearchEngine
+from indexer.taxonomy import Taxonomy, load_taxonomy
+
+
+def init_app(app: Flask) -> None:
+    """Nothing is loaded here: the parts are built on first use, per process."""
+    app.extensions["directory.parts"] = {}
+
+
+def _part(name: str, build: Callable[[], Any]) -> Any:
+    parts = current_app.extensions["directory.parts"]
+    if name not in parts:
+        parts[name] = build()
+    return parts[name]
+
+
+def taxonomy() -> Taxonomy:
+    """The taxonomy in use (the bundled one unless TAXONOMY_PATH says otherwise)."""
+    return _part("taxonomy", lambda: load_taxonomy(current_app.config["TAXONOMY_PATH"]))
+
+
+def geocoder() -> Any:
+    """The configured geopy geocoder (offline by default)."""
+    config = current_app.config
+    return _part("geocoder", lambda: make_geocoder(
+        str(config["GEOCODER"]), min_delay_seconds=float(config["GEOCODER_MIN_DELAY"])
+    ))
+
+
+def index_store() -> IndexStore:
+    """This node's index directory and its generations."""
+    return _part("index", lambda: IndexStore(current_app.config["INDEX_DIR"]))
+
+
+def search_engine() -> SearchEngine:
+    """This process's search engine over this node's index."""
+    return _part("engine", lambda: SearchEngine(index_store()))

@@ -1,0 +1,132 @@
+"""Free-text queries: split `q` into concepts, each matched structurally or in the text.
+
+"poly EFT anxeity" becomes three concepts: polyamory (a synonym), EFT (a modality) and anxiety
+(a typo of a specialty). A concept that names a taxonomy term matches therapists who list that
+term, and also those whose bio uses its words (ranked lower); a client type ("couples") is
+matched only structurally, so a bio saying "I do not work with couples" never makes a couples
+match. Other words match names and bios: stemmed, accent-insensitive, typo-tolerant. Every
+concept must match. No input is a syntax error: nothing here is a query language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.index import STOP_WORDS, Snapshot, docs_of
+from indexer.taxonomy import Resolution, Taxonomy
+from indexer.textnorm import clean_text, term_key
+
+_PHRASE = re.compile(r'"([^"]+)"')
+_WORD = re.compile(r"[\w][\w'&+-]*", re.UNICODE)
+KINDS = ("specialty", "modality", "client_type", "session_format")
+STRUCTURED_ONLY = {"client_type", "session_format"}
+STRUCTURED_SCORE = 10.0
+MAX_NGRAM = 4
+
+
+@dataclass
+class Concept:
+    """One thing the person asked for, and how it maps onto the index."""
+
+    text: str
+    terms: list[Resolution] = field(default_factory=list)
+
+    @property
+    def structured_only(self) -> bool:
+        return any(r.term.kind in STRUCTURED_ONLY for r in self.terms)
+
+
+def parse_query(q: str, taxonomy: Taxonomy) -> list[Concept]:
+    """Concepts of a free-text query, in order; empty for a blank query."""
+    q = clean_text(q)
+    concepts: list[Concept] = []
+    for phrase in _PHRASE.findall(q):
+        concepts.append(_concept(phrase, taxonomy) or Concept(phrase))
+    words = _WORD.findall(_PHRASE.sub(" ", q))
+    i = 0
+    while i < len(words):
+        for size in range(min(MAX_NGRAM, len(words) - i), 0, -1):
+            text = " ".join(words[i:i + size])
+            concept = _concept(text, taxonomy)
+            if concept is not None:
+                concepts.append(concept)
+                i += size
+                break
+        else:
+            if words[i].lower() not in STOP_WORDS:
+                concepts.append(_fuzzy_concept(words[i], taxonomy) or Concept(words[i]))
+            i += 1
+    return concepts
+
+
+def _concept(text: str, taxonomy: Taxonomy) -> Concept | None:
+    found = [r for kind in KINDS if (r := taxonomy.resolve(kind, text)) is not None]
+    return Concept(text, found) if found else None
+
+
+def _fuzzy_concept(word: str, taxonomy: Taxonomy) -> Concept | None:
+    """A misspelt taxonomy word ("gotman", "anxeity"): only close, long-enough matches."""
+    if len(term_key(word)) < 5:
+        return None
+    for kind in ("specialty", "modality"):
+        term = taxonomy.correct(kind, word)
+        if term is not None:
+            return Concept(word, [Resolution(term, word, via=word)])
+    return None
+
+
+@dataclass
+class ConceptMatch:
+    """The documents a concept matched, with scores and how each matched."""
+
+    concept: Concept
+    structured: int  # masks of documents
+    text: int
+    score_tables: list[dict[int, float]]  # BM25 per document, one table per index term
+    text_terms: list[str]
+
+    @property
+    def mask(self) -> int:
+        return self.text | self.structured
+
+    def listed(self, doc: int) -> bool:
+        """Whether the document lists one of the concept's taxonomy terms."""
+        return bool(self.structured >> doc & 1)
+
+    def mentioned(self, doc: int) -> bool:
+        return bool(self.text >> doc & 1)
+
+
+def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
+    """Documents matching one concept: its taxonomy terms, or all of its words in the text."""
+    structured = 0
+    for res in concept.terms:
+        prefix = "format" if res.term.kind == "session_format" else res.term.kind
+        structured |= snap.term_mask(f"{prefix}:{res.term.slug}")
+    text = 0
+    tables: list[dict[int, float]] = []
+    used: list[str] = []
+    if not concept.structured_only:
+        words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
+        fuzzy = not concept.terms
+        for n, word in enumerate(words or [concept.text]):
+            docs, word_tables, terms = snap.text_match(word, fuzzy=fuzzy)
+            used += terms
+            tables += word_tables
+            text = docs if n == 0 else text & docs
+            if not text:
+                break
+    return ConceptMatch(concept, structured, text, tables, used)
+
+
+def scores(result: int, matches: list[ConceptMatch]) -> dict[int, float]:
+    """Relevance of each document of a result mask: structured matches first, then text."""
+    out: dict[int, float] = {}
+    for m in matches:
+        for doc in docs_of(m.structured & result):
+            out[doc] = out.get(doc, 0.0) + STRUCTURED_SCORE
+        # Only the documents that survived every filter are scored.
+        for doc in docs_of(m.text & result):
+            out[doc] = out.get(doc, 0.0) + sum(table.get(doc, 0.0) for table in m.score_tables)
+    return out

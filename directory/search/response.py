@@ -1,0 +1,49 @@
+"""One search request, start to finish: the response body that the JSON API, the pages and the
+partner widget all render. There is no second implementation of search anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.index import Snapshot
+
+from ..parts import geocoder, search_engine, taxonomy
+from .evaluate import Outcome, search
+from .facets import facet_counts
+from .results import load_therapists, result_item
+from .suggestions import suggestions
+
+
+def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, Any]:
+    """The body of GET /api/v1/therapists for validated arguments (params.py): total, page,
+    per_page, results, facets, location, and suggestions when nothing matched.
+    Raises ApiError for an unknown place or term, 503 while no index exists."""
+    tax = taxonomy()
+    snap, outcome = search(args, engine=search_engine(), taxonomy=tax, geocoder=geocoder(),
+                           snap=snap)
+    start = (args["page"] - 1) * args["per_page"]
+    page_hits = outcome.page(start, args["per_page"])
+    rows = load_therapists([snap.ids[h.doc] for h in page_hits])
+    results = [result_item(rows[tid], h, outcome, args, tax)
+               for h in page_hits if (tid := snap.ids[h.doc]) in rows]
+    body = {
+        "total": outcome.total,
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "results": results,
+        "facets": facet_counts(snap, outcome.mask, tax),
+        "location": _location(args, outcome),
+    }
+    if not outcome.total:
+        body["suggestions"] = suggestions(snap, args, outcome, tax)
+    return body
+
+
+def _location(args: dict, outcome: Outcome) -> dict | None:
+    place = outcome.place
+    if place is None:
+        return None
+    return {"query": args.get("near") or f"{args['lat']},{args['lon']}", "lat": place.lat,
+            "lon": place.lon, "label": place.label, "precision": place.precision,
+            "state": place.state, "radius": args["radius"], "unit": args["unit"]}

@@ -1,0 +1,212 @@
+"""This node's index directory: its generations, and how it follows the database.
+
+Layout of an index directory::
+
+    CURRENT              name of the live generation, replaced atomically
+    gen-000001/          a complete Whoosh index plus state.json (the change id it reflects)
+    .lock                serialises writers on this node (sync, and the switch of a rebuild)
+
+`rebuild` builds a new generation beside the live one and switches CURRENT when it is complete,
+so searches never see a half-built index. `sync` applies the change log to the live generation.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index as whoosh_index
+from whoosh.qparser import AndGroup, MultifieldParser
+
+from ..models import Change, Therapist
+from .documents import PUBLISHED, documents
+from .schema import build_schema
+from .writers import BulkWriter, ChunkedWriter, SyncResult, replace_documents
+
+
+class IndexStore:
+    """The generations of one node's index directory."""
+
+    def __init__(self, index_dir: str | os.PathLike) -> None:
+        self.root = Path(index_dir)
+
+    # -- generations -------------------------------------------------------------------
+    def current(self) -> str | None:
+        """Name of the live generation, or None before the first build."""
+        try:
+            return (self.root / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def open(self, name: str | None = None) -> whoosh_index.Index:
+        """The Whoosh index of a generation (the live one by default)."""
+        name = name or self.current()
+        if name is None:
+            raise FileNotFoundError(f"no index generation in {self.root}; run `index rebuild`")
+        return whoosh_index.open_dir(str(self.root / name))
+
+    def state(self, name: str) -> dict[str, Any]:
+        """A generation's state.json: the change id it reflects, when it was built."""
+        try:
+            return json.loads((self.root / name / "state.json").read_text())
+        except FileNotFoundError:
+            return {"change_id": 0}
+
+    def write_state(self, name: str, **state: Any) -> None:
+        """Update a generation's state.json atomically."""
+        path = self.root / name / "state.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({**self.state(name), **state}))
+        os.replace(tmp, path)
+
+    def switch(self, name: str) -> None:
+        """Make `name` the live generation (an atomic rename of CURRENT)."""
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(name + "\n")
+        os.replace(tmp, self.root / "CURRENT")
+
+    def new_generation(self) -> str:
+        """Create an empty generation beside the others and return its name."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
+        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        (self.root / name).mkdir()
+        whoosh_index.create_in(str(self.root / name), build_schema())
+        return name
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One writer per node: sync and the switch of a rebuild take this lock."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def status(self) -> dict[str, Any]:
+        """Live generation, its document count and the change id it reflects."""
+        name = self.current()
+        if name is None:
+            return {"generation": None, "documents": 0, "change_id": 0}
+        ix = self.open(name)
+        try:
+            return {"generation": name, "documents": ix.doc_count(), **self.state(name)}
+        finally:
+            ix.close()
+
+    def search_ids(self, text: str, limit: int = 100) -> list[int]:
+        """Therapist ids whose name or text match `text` (a plain check for operators
+        and tests; the search layer does the real ranking)."""
+        ix = self.open()
+        try:
+            parser = MultifieldParser(["name", "body"], ix.schema, group=AndGroup)
+            with ix.searcher() as searcher:
+                hits = searcher.search(parser.parse(text), limit=limit)
+                return [int(hit["id"]) for hit in hits]
+        finally:
+            ix.close()
+
+    # -- building ----------------------------------------------------------------------
+    def rebuild(
+        self,
+        sessions: sessionmaker[Session],
+        procs: int = 2,
+        before_switch: Callable[[str], None] | None = None,
+    ) -> SyncResult:
+        """Build a new generation from the database, catch it up, and switch to it.
+
+        `before_switch(name)` runs once the new generation is complete but not yet live.
+        """
+        started = time.perf_counter()
+        name = self.new_generation()
+        with sessions() as session:
+            snapshot = session.scalar(select(func.max(Change.id))) or 0
+            ix = self.open(name)
+            writer = ChunkedWriter(ix, procs=procs, processes=procs > 1)
+            try:
+                for doc in documents(session, PUBLISHED):
+                    writer.add(doc)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            finally:
+                ix.close()
+            count = writer.documents
+        self.write_state(name, change_id=snapshot, built_at=time.time())
+        if before_switch is not None:
+            before_switch(name)
+        with self.lock():
+            # Changes committed while we built are applied before anyone searches this one.
+            self.apply_changes(sessions, name)
+            old = self.current()
+            self.switch(name)
+        self._prune(keep={name, old})
+        return SyncResult(name, count, self.state(name)["change_id"], time.perf_counter() - started)
+
+    def sync(self, sessions: sessionmaker[Session]) -> SyncResult:
+        """Apply the database's change log to the live generation (built first if missing)."""
+        name = self.current()
+        if name is None:
+            # Writer processes only pay for themselves on large builds.
+            return self.rebuild(sessions, procs=2 if self.pending(sessions) > 5000 else 1)
+        started = time.perf_counter()
+        with self.lock():
+            name = self.current() or name
+            applied = self.apply_changes(sessions, name)
+        seconds = time.perf_counter() - started
+        return SyncResult(name, applied, self.state(name)["change_id"], seconds)
+
+    def pending(self, sessions: sessionmaker[Session]) -> int:
+        """How many change-log rows the live generation has not applied yet."""
+        name = self.current()
+        since = self.state(name)["change_id"] if name else 0
+        with sessions() as session:
+            return session.scalar(select(func.count()).where(Change.id > since)) or 0
+
+    def bulk_writer(self, procs: int = 2) -> BulkWriter:
+        """A writer for a large ingest: documents are indexed while the run stores them."""
+        return BulkWriter(self, procs)
+
+    def apply_changes(self, sessions: sessionmaker[Session], name: str, chunk: int = 20000
+                      ) -> int:
+        """Apply the change-log rows after the generation's position to it; the caller holds
+        the lock. Returns how many rows were applied."""
+        applied = 0
+        since = self.state(name)["change_id"]
+        ix = self.open(name)
+        try:
+            while True:
+                with sessions() as session:
+                    rows = session.execute(
+                        select(Change.id, Change.therapist_id)
+                        .where(Change.id > since).order_by(Change.id).limit(chunk)
+                    ).all()
+                    if not rows:
+                        break
+                    ids = {r.therapist_id for r in rows}
+                    docs = list(documents(session, PUBLISHED, Therapist.id.in_(ids)))
+                replace_documents(ix, ids, docs)
+                since = rows[-1].id
+                self.write_state(name, change_id=since)
+                applied += len(rows)
+        finally:
+            ix.close()
+        return applied
+
+    def _prune(self, keep: set[str | None]) -> None:
+        # Open searchers keep their files alive (POSIX), so older generations can go at once.
+        for path in self.root.glob("gen-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)

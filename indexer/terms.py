@@ -1,0 +1,64 @@
+"""Term mapping: a validated profile's free-text terms onto the taxonomy.
+
+The therapist's own words stay visible: `term_sources` remembers which synonym gave a slug (so a
+search can say "ENM" matched polyamory), and words that map to nothing become searchable tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .taxonomy import Taxonomy
+from .textnorm import clean_text
+
+_TERM_FIELDS = (
+    ("specialties", "specialty"),
+    ("modalities", "modality"),
+    ("client_types", "client_type"),
+    ("session_formats", "session_format"),
+)
+
+
+@dataclass
+class TermMapping:
+    """The taxonomy view of one profile."""
+
+    specialties: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
+    client_types: list[str] = field(default_factory=list)
+    session_formats: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    term_sources: dict[str, str] = field(default_factory=dict)
+    sees_couples: bool = False
+    offers_video: bool = False
+
+
+def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
+    """Resolve every term field; implied client types ("premarital" -> couples) are added."""
+    mapping = TermMapping()
+    for field_name, kind in _TERM_FIELDS:
+        resolutions, unknown = taxonomy.resolve_all(kind, profile.get(field_name, ()))
+        slugs = getattr(mapping, field_name)
+        for res in resolutions:
+            slugs.append(res.term.slug)
+            if res.via:
+                mapping.term_sources[f"{kind}:{res.term.slug}"] = res.via
+        for text in unknown:
+            tag = clean_text(text).lower()
+            if tag not in mapping.tags:
+                mapping.tags.append(tag)
+    for kind in ("specialty", "modality"):
+        for slug in mapping.specialties if kind == "specialty" else mapping.modalities:
+            for implied in taxonomy.terms[kind][slug].implies:
+                if implied not in mapping.client_types:
+                    mapping.client_types.append(implied)
+                    mapping.term_sources.setdefault(f"client_type:{implied}", f"{kind}:{slug}")
+    # A telehealth-only profile that names no formats still sees clients by video.
+    if not mapping.session_formats and profile.get("telehealth_states") and not profile.get(
+        "locations"
+    ):
+        mapping.session_formats.append("video")
+    mapping.sees_couples = "couples" in mapping.client_types
+    mapping.offers_video = "video" in mapping.session_formats
+    return mapping
