@@ -26,8 +26,9 @@ from report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
-PG_ADMIN = os.environ.get("DIRECTORY_TEST_POSTGRES_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get(
+    "DIRECTORY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
@@ -42,14 +43,20 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
 
 def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, dict]:
     """Run a command in a fresh measuring process, so ru_maxrss covers only that command."""
-    wrapper = ("import resource, subprocess, sys, json, time;"
-               "t=time.perf_counter();"
-               "p=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-               "print(json.dumps({'rc': p.returncode, 'wall': time.perf_counter()-t,"
-               "'out': p.stdout, 'err': p.stderr[-2000:],"
-               "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd],
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    wrapper = (
+        "import resource, subprocess, sys, json, time;"
+        "t=time.perf_counter();"
+        "p=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "print(json.dumps({'rc': p.returncode, 'wall': time.perf_counter()-t,"
+        "'out': p.stdout, 'err': p.stderr[-2000:],"
+        "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
     data = json.loads(proc.stdout)
     if data["rc"] != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{data['out']}\n{data['err']}")
@@ -64,8 +71,7 @@ def sample_file(count: int, seed: int) -> Path:
     path = WORK / f"sample-{count}-{seed}.jsonl"
     if not path.exists():
         WORK.mkdir(parents=True, exist_ok=True)
-        result = run(flask("sample", "--count", str(count), "--seed", str(seed),
-                           "-o", str(path)))
+        result = run(flask("sample", "--count", str(count), "--seed", str(seed), "-o", str(path)))
         print(f"generated {path.name} in {result['wall']:.1f} s")
     return path
 
@@ -94,8 +100,18 @@ def ingest_run(label: str, database_url: str | None, sample: Path) -> dict:
     if database_url:
         env["DIRECTORY_DATABASE_URL"] = database_url
     run(flask("db", "upgrade"), env)
-    rss, data = peak_rss_mb(flask("ingest", str(sample), "--source", "bench", "--json",
-                                  "--rejects", str(instance / "rejects.jsonl")), env)
+    rss, data = peak_rss_mb(
+        flask(
+            "ingest",
+            str(sample),
+            "--source",
+            "bench",
+            "--json",
+            "--rejects",
+            str(instance / "rejects.jsonl"),
+        ),
+        env,
+    )
     summary = json.loads(data["out"])
     result = {
         "profiles": summary["read"],
@@ -140,20 +156,21 @@ with app.app_context():
 """
     sample = next(WORK.glob("sample-*.jsonl"))
     out = WORK / "edit.jsonl"
-    result = run([sys.executable, "-c", code, str(sample), str(out)],
-                 {**env, "PYTHONPATH": str(ROOT)})
+    result = run(
+        [sys.executable, "-c", code, str(sample), str(out)], {**env, "PYTHONPATH": str(ROOT)}
+    )
     data = json.loads(result["stdout"].strip().splitlines()[-1])
     assert data["hits"] == 1, data
     return round(data["seconds"], 3)
 
 
 def reader_peak(path: Path) -> dict:
-    code = ("import sys; from indexer.readers import read_records;"
-            "print(sum(1 for _ in read_records(sys.argv[1])))")
-    rss, data = peak_rss_mb([sys.executable, "-c", code, str(path)],
-                            {"PYTHONPATH": str(ROOT)})
-    return {"lines": int(data["out"]), "seconds": round(data["wall"], 1),
-            "peak_rss_mb": round(rss)}
+    code = (
+        "import sys; from indexer.readers import read_records;"
+        "print(sum(1 for _ in read_records(sys.argv[1])))"
+    )
+    rss, data = peak_rss_mb([sys.executable, "-c", code, str(path)], {"PYTHONPATH": str(ROOT)})
+    return {"lines": int(data["out"]), "seconds": round(data["wall"], 1), "peak_rss_mb": round(rss)}
 
 
 def main() -> None:

@@ -20,8 +20,15 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import write_report  # noqa: E402
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = {
     "home": "/",
     "search with map": "/?near=10001&couples=true&video=true&radius=50",
@@ -41,17 +48,22 @@ def measure(browser, base: str, path: str, runs: int) -> dict:
         page.on("requestfinished", lambda request, seen=seen: seen.append(request))
         page.goto(base + path, wait_until="load")
         page.wait_for_load_state("networkidle")
-        times.append(page.evaluate(
-            "performance.getEntriesByType('navigation')[0].loadEventEnd"))
+        times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
         code = [r for r in seen if r.resource_type in ("document", "stylesheet", "script")]
         wire = sum(r.sizes()["responseBodySize"] for r in code)
         files = sum(len(r.response().body()) for r in code)
         count = len(seen)
         foreign = [r.url for r in seen if not r.url.startswith((base, "data:"))]
         context.close()
-    return {"path": path, "wire_kb": round(wire / 1024, 1), "files_kb": round(files / 1024, 1),
-            "within_budget": wire <= BUDGET, "requests": count, "other_hosts": foreign,
-            "load_ms_median": round(statistics.median(times), 1)}
+    return {
+        "path": path,
+        "wire_kb": round(wire / 1024, 1),
+        "files_kb": round(files / 1024, 1),
+        "within_budget": wire <= BUDGET,
+        "requests": count,
+        "other_hosts": foreign,
+        "load_ms_median": round(statistics.median(times), 1),
+    }
 
 
 def main() -> None:
@@ -62,8 +74,7 @@ def main() -> None:
     opts = parser.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=opts.chromium, args=FLAGS)
-        pages = {name: measure(browser, opts.base, path, opts.runs)
-                 for name, path in PAGES.items()}
+        pages = {name: measure(browser, opts.base, path, opts.runs) for name, path in PAGES.items()}
         probe = browser.new_page()
         probe.goto(opts.base + PAGES["search with map"])
         profile = probe.locator(".result h3 a").first.get_attribute("href")

@@ -30,14 +30,22 @@ from report import ROOT, write_report
 
 sys.path.insert(0, str(ROOT))
 
-PLACES = [("10001", 40.7506, -73.9972, "NY"), ("60614", 41.9227, -87.6533, "IL"),
-          ("94110", 37.7484, -122.4156, "CA"), ("78701", 30.2711, -97.7437, "TX"),
-          ("02139", 42.3647, -71.1042, "MA")]
+PLACES = [
+    ("10001", 40.7506, -73.9972, "NY"),
+    ("60614", 41.9227, -87.6533, "IL"),
+    ("94110", 37.7484, -122.4156, "CA"),
+    ("78701", 30.2711, -97.7437, "TX"),
+    ("02139", 42.3647, -71.1042, "MA"),
+]
 SPECIALTIES = ["polyamory", "attachment", "communication", "infidelity", "lgbtq"]
-PHRASES = ["attachment trust", "emotionally focused", "sex therapy", "communication",
-           "blended family"]
-WORDS = ["anxiety", "grief", "gottman", "trauma emdr", "jose", "burnout", "intimacy",
-         "depression"]
+PHRASES = [
+    "attachment trust",
+    "emotionally focused",
+    "sex therapy",
+    "communication",
+    "blended family",
+]
+WORDS = ["anxiety", "grief", "gottman", "trauma emdr", "jose", "burnout", "intimacy", "depression"]
 
 
 def mix() -> dict[str, list[dict]]:
@@ -46,14 +54,24 @@ def mix() -> dict[str, list[dict]]:
     for i, (zip_code, lat, lon, state) in enumerate(PLACES):
         spec = SPECIALTIES[i % len(SPECIALTIES)]
         ours = {"near": zip_code, "couples": "true", "specialty": spec, "video": "true"}
-        ref = {"lat": lat, "lon": lon, "radius_km": 25 * 1.609344, "state": state,
-               "couples": True, "specialties": [spec], "video": True}
+        ref = {
+            "lat": lat,
+            "lon": lon,
+            "radius_km": 25 * 1.609344,
+            "state": state,
+            "couples": True,
+            "specialties": [spec],
+            "video": True,
+        }
         place_filters.append((ours, ref))
         place_text.append(({**ours, "q": PHRASES[i]}, {**ref, "q": PHRASES[i]}))
     for word in WORDS:
         text.append(({"q": word}, {"q": word}))
-    return {"place+filters+facets": place_filters, "place+filters+q+facets": place_text,
-            "q alone": text}
+    return {
+        "place+filters+facets": place_filters,
+        "place+filters+q+facets": place_text,
+        "q alone": text,
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -94,9 +112,11 @@ def ours_in_process(instance: str, runs: int) -> tuple[dict, object]:
                     t = time.perf_counter()
                     totals.append(run(params))
                     times.append((time.perf_counter() - t) * 1000)
-            out[kind] = {"median_ms": round(statistics.median(times), 2),
-                         "p99_ms": round(percentile(times, 99), 2),
-                         "mean_total": round(statistics.mean(totals))}
+            out[kind] = {
+                "median_ms": round(statistics.median(times), 2),
+                "p99_ms": round(percentile(times, 99), 2),
+                "mean_total": round(statistics.mean(totals)),
+            }
     return out, app
 
 
@@ -118,8 +138,10 @@ def reference(instance: str, runs: int) -> dict:
                 t = time.perf_counter()
                 ref.search(**kwargs)
                 times.append((time.perf_counter() - t) * 1000)
-        out[kind] = {"median_ms": round(statistics.median(times), 2),
-                     "p99_ms": round(percentile(times, 99), 2)}
+        out[kind] = {
+            "median_ms": round(statistics.median(times), 2),
+            "p99_ms": round(percentile(times, 99), 2),
+        }
     return out
 
 
@@ -128,11 +150,26 @@ def http(instance: str, seconds: int, cache: bool) -> dict:
     response cache on (repeated queries are answered from it) or off (every request
     searches). Rate limits are off: wrk is one client address."""
     port = 18000 + os.getpid() % 1000 + (1 if cache else 0)
-    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": instance, "DIRECTORY_RATE_LIMIT": "",
-           "DIRECTORY_SEARCH_CACHE_SIZE": "2000" if cache else "0"}
+    env = {
+        **os.environ,
+        "DIRECTORY_INSTANCE_PATH": instance,
+        "DIRECTORY_RATE_LIMIT": "",
+        "DIRECTORY_SEARCH_CACHE_SIZE": "2000" if cache else "0",
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "directory:create_app()"], env=env, cwd=ROOT)
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "directory:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         urls = [f"/api/v1/therapists?{urlencode(p)}" for qs in mix().values() for p, _ in qs]
         _wait(port)
@@ -140,19 +177,43 @@ def http(instance: str, seconds: int, cache: bool) -> dict:
             for url in urls:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=60).read()
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write("local paths = {" + ",".join(json.dumps(u) for u in urls) + "}\n"
-                         "local i = 0\nrequest = function()\n  i = i % #paths + 1\n"
-                         "  return wrk.format('GET', paths[i])\nend\n")
-        result = subprocess.run(["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s",
-                                 script.name, f"http://127.0.0.1:{port}"],
-                                capture_output=True, text=True, check=True).stdout
+            script.write(
+                "local paths = {" + ",".join(json.dumps(u) for u in urls) + "}\n"
+                "local i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+                "  return wrk.format('GET', paths[i])\nend\n"
+            )
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                "8",
+                "-d",
+                f"{seconds}s",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1))
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result)
-        workers = [int(p) for p in subprocess.run(
-            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+        workers = [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+            ).stdout.split()
+        ]
         rss = [_rss_mb(p) for p in workers]
-        return {"requests_per_second": round(rate), "non_2xx": int(errors.group(1))
-                if errors else 0, "worker_rss_mb": rss, "wrk": result.strip().splitlines()}
+        return {
+            "requests_per_second": round(rate),
+            "non_2xx": int(errors.group(1)) if errors else 0,
+            "worker_rss_mb": rss,
+            "wrk": result.strip().splitlines(),
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -189,7 +250,8 @@ def main() -> None:
         report["sqlite"] = reference(instance, args.runs)
         report["ratio_ours_to_sqlite"] = {
             kind: round(report["ours"][kind]["median_ms"] / v["median_ms"], 2)
-            for kind, v in report["sqlite"].items()}
+            for kind, v in report["sqlite"].items()
+        }
         print("sqlite", json.dumps(report["sqlite"]), flush=True)
     if not args.skip_http:
         report["http_uncached"] = http(instance, args.seconds, cache=False)

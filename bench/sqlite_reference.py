@@ -32,10 +32,44 @@ DEFAULT_RADIUS_KM = 25 * 1.609344  # the API's default: 25 miles
 FACET_KINDS = ("specialty", "modality", "client_type", "language", "insurance")
 # Whoosh's STOP_WORDS: our analyzer drops these and one-letter words, so a word that our index
 # ignores must not become a required FTS5 token here.
-STOP_WORDS = frozenset((
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
-    "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we",
-    "when", "will", "with", "yet", "you", "your"))
+STOP_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "have",
+        "if",
+        "in",
+        "is",
+        "it",
+        "may",
+        "not",
+        "of",
+        "on",
+        "or",
+        "tbd",
+        "that",
+        "the",
+        "this",
+        "to",
+        "us",
+        "we",
+        "when",
+        "will",
+        "with",
+        "yet",
+        "you",
+        "your",
+    )
+)
 
 # Contentless FTS5 (content=''): search needs ids and bm25, never the stored text.
 SCHEMA = """
@@ -49,14 +83,32 @@ CREATE TABLE therapist_terms (therapist_id INTEGER, term TEXT,
 
 # Our index's `kw` terms, as indexer.search_index.document() makes them (less the geohash
 # cells, which the R*Tree replaces): list columns, flags, licence and office states.
-LIST_TERMS = {"specialty": "specialties", "modality": "modalities", "client_type": "client_types",
-              "format": "session_formats", "language": "languages", "insurance": "insurance",
-              "tag": "tags"}
-FLAGS = {"couples": "sees_couples", "video": "offers_video", "intro_video": "video_url",
-         "accepting": "accepting_new_clients", "free_consultation": "free_consultation",
-         "sliding_scale": "sliding_scale"}
-THERAPIST_COLUMNS = ["id", "name", "bio", "approach", "telehealth_states", *LIST_TERMS.values(),
-                     *FLAGS.values()]
+LIST_TERMS = {
+    "specialty": "specialties",
+    "modality": "modalities",
+    "client_type": "client_types",
+    "format": "session_formats",
+    "language": "languages",
+    "insurance": "insurance",
+    "tag": "tags",
+}
+FLAGS = {
+    "couples": "sees_couples",
+    "video": "offers_video",
+    "intro_video": "video_url",
+    "accepting": "accepting_new_clients",
+    "free_consultation": "free_consultation",
+    "sliding_scale": "sliding_scale",
+}
+THERAPIST_COLUMNS = [
+    "id",
+    "name",
+    "bio",
+    "approach",
+    "telehealth_states",
+    *LIST_TERMS.values(),
+    *FLAGS.values(),
+]
 
 
 def _ro_uri(path: str) -> str:
@@ -88,37 +140,45 @@ def build_reference(source_db: str, target_db: str) -> dict:
     conn = sqlite3.connect(target, isolation_level=None)
     try:
         # A scratch file rebuilt from the source at will: durability buys nothing here.
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                           "PRAGMA cache_size=-200000; BEGIN;" + SCHEMA)
+        conn.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "PRAGMA cache_size=-200000; BEGIN;" + SCHEMA
+        )
         licences: dict[int, set[str]] = {}
         for tid, state in src.execute("SELECT therapist_id, state FROM licenses"):
             licences.setdefault(tid, set()).add(state)
         office_states: dict[int, set[str]] = {}
         offices = []  # placed offices of published therapists
         for oid, tid, state, lat, lon, published in src.execute(
-                "SELECT o.id, o.therapist_id, o.state, o.lat, o.lon, t.published FROM offices o"
-                " JOIN therapists t ON t.id = o.therapist_id ORDER BY o.id"):
+            "SELECT o.id, o.therapist_id, o.state, o.lat, o.lon, t.published FROM offices o"
+            " JOIN therapists t ON t.id = o.therapist_id ORDER BY o.id"
+        ):
             office_states.setdefault(tid, set()).add(state)
             if published and lat is not None and lon is not None:
                 offices.append((oid, tid, lat, lon))
-        cursor = src.execute(f"SELECT {', '.join(THERAPIST_COLUMNS)} FROM therapists"
-                             " WHERE published ORDER BY id")
+        cursor = src.execute(
+            f"SELECT {', '.join(THERAPIST_COLUMNS)} FROM therapists WHERE published ORDER BY id"
+        )
         while chunk := cursor.fetchmany(5000):  # bounded memory, few executemany calls
             docs, terms = [], []
             for row in chunk:
                 tid, tags = row["id"], json.loads(row["tags"])
                 # The index's body: bio, approach and unknown-term tags (HTML as stored).
-                docs.append((tid, row["name"], " ".join(
-                    filter(None, (row["bio"], row["approach"], *tags)))))
-                terms += [(tid, t) for t in _terms(
-                    row, licences.get(tid, ()), office_states.get(tid, ()))]
+                docs.append(
+                    (tid, row["name"], " ".join(filter(None, (row["bio"], row["approach"], *tags))))
+                )
+                terms += [
+                    (tid, t) for t in _terms(row, licences.get(tid, ()), office_states.get(tid, ()))
+                ]
             conn.executemany("INSERT INTO fts (rowid, name, body) VALUES (?, ?, ?)", docs)
             conn.executemany("INSERT INTO therapist_terms VALUES (?, ?)", terms)
         # Exact coordinates in office_map: the R*Tree keeps 32-bit floats (rounded outwards),
         # right for a bounding box, not for a distance.
         conn.executemany("INSERT INTO office_map VALUES (?, ?, ?, ?)", offices)
-        conn.executemany("INSERT INTO office_rtree VALUES (?, ?, ?, ?, ?)",
-                         [(oid, lat, lat, lon, lon) for oid, _, lat, lon in offices])
+        conn.executemany(
+            "INSERT INTO office_rtree VALUES (?, ?, ?, ?, ?)",
+            [(oid, lat, lat, lon, lon) for oid, _, lat, lon in offices],
+        )
         conn.execute("COMMIT")
         # Secondary indexes after the inserts: one sort beats maintaining them row by row.
         conn.execute("CREATE INDEX therapist_terms_term ON therapist_terms (term, therapist_id)")
@@ -131,8 +191,11 @@ def build_reference(source_db: str, target_db: str) -> dict:
     finally:
         conn.close()
         src.close()
-    return {"seconds": round(time.perf_counter() - started, 2), "rows": rows,
-            "bytes": target.stat().st_size}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "rows": rows,
+        "bytes": target.stat().st_size,
+    }
 
 
 def fts_query(q: str | None) -> str | None:
@@ -151,34 +214,52 @@ class ReferenceSearch:
     def __init__(self, path: str) -> None:
         # One connection shared by threads; the lock serialises searches, as each one fills
         # the connection's temp table of hits (in result order: pos).
-        self.conn = sqlite3.connect(_ro_uri(path), uri=True, check_same_thread=False,
-                                    isolation_level=None)
+        self.conn = sqlite3.connect(
+            _ro_uri(path), uri=True, check_same_thread=False, isolation_level=None
+        )
         self.conn.create_function("haversine_km", 4, haversine_km, deterministic=True)
         self.conn.executescript(
             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-100000; PRAGMA mmap_size=1073741824;"
-            "CREATE TEMP TABLE hits (pos INTEGER PRIMARY KEY, id INTEGER, dist REAL);")
+            "CREATE TEMP TABLE hits (pos INTEGER PRIMARY KEY, id INTEGER, dist REAL);"
+        )
         self.lock = threading.Lock()
         # Document frequencies, so that filters are probed rarest first (see _probes).
-        self.df = dict(self.conn.execute(
-            "SELECT term, count(*) FROM therapist_terms GROUP BY term"))
+        self.df = dict(
+            self.conn.execute("SELECT term, count(*) FROM therapist_terms GROUP BY term")
+        )
 
     def close(self) -> None:
         self.conn.close()
 
-    def search(self, *, lat: float | None = None, lon: float | None = None,
-               radius_km: float | None = None, state: str | None = None, couples: bool = False,
-               specialties: Iterable[str] = (), modalities: Iterable[str] = (),
-               video: bool = False, q: str | None = None, facets: bool = True,
-               limit: int = 20) -> dict:
+    def search(
+        self,
+        *,
+        lat: float | None = None,
+        lon: float | None = None,
+        radius_km: float | None = None,
+        state: str | None = None,
+        couples: bool = False,
+        specialties: Iterable[str] = (),
+        modalities: Iterable[str] = (),
+        video: bool = False,
+        q: str | None = None,
+        facets: bool = True,
+        limit: int = 20,
+    ) -> dict:
         """Published therapists matching every filter. With a place: those with a placed
         office within `radius_km`, nearest office first, then (`video` and `state`) the video
         therapists licensed in `state`, remote, without distance. Else by bm25 with `q`, by id
         without. `q` is the AND of its words (stop words dropped; none left: no condition).
         Facet counts cover the whole result set; None when `facets` is false."""
         terms: list[str | None] = sorted(
-            {*["flag:couples"] * couples, *["flag:video"] * video,
-             *(kw_term("specialty", v) for v in specialties),
-             *(kw_term("modality", v) for v in modalities)}, key=lambda t: self.df.get(t, 0))
+            {
+                *["flag:couples"] * couples,
+                *["flag:video"] * video,
+                *(kw_term("specialty", v) for v in specialties),
+                *(kw_term("modality", v) for v in modalities),
+            },
+            key=lambda t: self.df.get(t, 0),
+        )
         match = fts_query(q)
         params: dict[str, Any] = {"match": match, **{f"t{i}": t for i, t in enumerate(terms)}}
         # The text condition, a template over the candidate's id column.
@@ -188,8 +269,16 @@ class ReferenceSearch:
             radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
             dlat = radius / 111.0 * 1.01  # a degree of latitude is >= 110.57 km
             dlon = min(180.0, dlat / max(0.01, math.cos(math.radians(abs(lat) + dlat))))
-            params.update(lat=lat, lon=lon, radius=radius, lat0=lat - dlat, lat1=lat + dlat,
-                          lon0=lon - dlon, lon1=lon + dlon, licensed=kw_term("licensed", state))
+            params.update(
+                lat=lat,
+                lon=lon,
+                radius=radius,
+                lat0=lat - dlat,
+                lat1=lat + dlat,
+                lon0=lon - dlon,
+                lon1=lon + dlon,
+                licensed=kw_term("licensed", state),
+            )
             # Local: offices in the bounding box that pass the filters. Any office within the
             # radius is in the box, so the box's nearest is the true nearest when within it.
             statements.append(f"""
@@ -225,8 +314,12 @@ class ReferenceSearch:
             for sql in statements:
                 self.conn.execute(sql, params)
             total = self.conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT id FROM temp.hits ORDER BY pos LIMIT ?", (limit,))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM temp.hits ORDER BY pos LIMIT ?", (limit,)
+                )
+            ]
             counts = self._facets() if facets else None
         return {"total": total, "ids": ids, "facets": counts}
 
@@ -235,8 +328,12 @@ class ReferenceSearch:
         """Joins requiring each term (parameters :t0, :t1, ...; None: already required).
         CROSS JOIN fixes the order: one index lookup per candidate and term, rarest first, so
         that most candidates stop at the first lookup."""
-        return "".join(f" CROSS JOIN therapist_terms f{i} ON f{i}.therapist_id = {id_column}"
-                       f" AND f{i}.term = :t{i}" for i, term in enumerate(terms) if term)
+        return "".join(
+            f" CROSS JOIN therapist_terms f{i} ON f{i}.therapist_id = {id_column}"
+            f" AND f{i}.term = :t{i}"
+            for i, term in enumerate(terms)
+            if term
+        )
 
     def _facets(self) -> dict[str, dict[str, int]]:
         """Term counts per facet kind over temp.hits, most frequent first."""
@@ -253,11 +350,20 @@ class ReferenceSearch:
 
 
 # ZIP 10001 within 25 miles: couples + polyamory + video, as on the search page.
-NYC = {"lat": 40.7506, "lon": -73.9972, "radius_km": 40.2, "state": "NY", "couples": True,
-       "specialties": ("polyamory",), "video": True}
-CHECKS = {"10001 couples+polyamory+video": NYC,
-          "same + q='attachment trust'": {**NYC, "q": "attachment trust"},
-          "q='anxiety' everywhere": {"q": "anxiety"}}
+NYC = {
+    "lat": 40.7506,
+    "lon": -73.9972,
+    "radius_km": 40.2,
+    "state": "NY",
+    "couples": True,
+    "specialties": ("polyamory",),
+    "video": True,
+}
+CHECKS = {
+    "10001 couples+polyamory+video": NYC,
+    "same + q='attachment trust'": {**NYC, "q": "attachment trust"},
+    "q='anxiety' everywhere": {"q": "anxiety"},
+}
 
 
 def main() -> None:
@@ -270,8 +376,10 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_build:
         built = build_reference(args.db, args.out)
-        print(f"built {built['rows']} therapists in {built['seconds']} s, "
-              f"{built['bytes'] / 1e6:.1f} MB -> {args.out}")
+        print(
+            f"built {built['rows']} therapists in {built['seconds']} s, "
+            f"{built['bytes'] / 1e6:.1f} MB -> {args.out}"
+        )
     ref = ReferenceSearch(args.out)
     for label, query in CHECKS.items():
         times = []
@@ -281,8 +389,10 @@ def main() -> None:
             if i >= args.warmup:  # the warm-ups fill the page cache
                 times.append(time.perf_counter() - started)
         top = {k: next(iter(v.items()), None) for k, v in result["facets"].items()}
-        print(f"{label}: total {result['total']}, median {statistics.median(times) * 1e3:.2f} ms"
-              f" over {args.runs} runs; first ids {result['ids'][:5]}; top facets {top}")
+        print(
+            f"{label}: total {result['total']}, median {statistics.median(times) * 1e3:.2f} ms"
+            f" over {args.runs} runs; first ids {result['ids'][:5]}; top facets {top}"
+        )
     ref.close()
 
 

@@ -28,13 +28,28 @@ def init_app(app: Flask) -> None:
 @click.command("ingest")
 @with_appcontext
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--source", default=None, help="Name of the source; with each record's id it "
-              "identifies a profile across re-ingests (default: the SOURCE setting).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help="Input format; auto detects it from the extension and the content.")
-@click.option("--rejects", "rejects", type=click.Path(dir_okay=False), default=None,
-              help="JSON Lines file for rejected records (default: rejects/ in the instance "
-              "folder, named after the run).")
+@click.option(
+    "--source",
+    default=None,
+    help="Name of the source; with each record's id it "
+    "identifies a profile across re-ingests (default: the SOURCE setting).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Input format; auto detects it from the extension and the content.",
+)
+@click.option(
+    "--rejects",
+    "rejects",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="JSON Lines file for rejected records (default: rejects/ in the instance "
+    "folder, named after the run).",
+)
 @click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
@@ -47,15 +62,27 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         rejects = Path(current_app.instance_path) / "rejects" / f"{source}-{stamp}.jsonl"
     total = sum(file_size(p) for p in paths)
-    bar = click.progressbar(length=total, label="ingest", file=sys.stderr,
-                            show_pos=False, show_percent=True) if sys.stderr.isatty() else None
+    bar = (
+        click.progressbar(
+            length=total, label="ingest", file=sys.stderr, show_pos=False, show_percent=True
+        )
+        if sys.stderr.isatty()
+        else None
+    )
     try:
         if bar is not None:
             bar.__enter__()
         summary = run_ingest(
-            paths, sessions=db.sessions(), taxonomy=taxonomy(), geocoder=geocoder(),
-            source=source, fmt=fmt, rejects_path=rejects, dry_run=dry_run,
-            index=index_store(), progress=bar.update if bar is not None else None,
+            paths,
+            sessions=db.sessions(),
+            taxonomy=taxonomy(),
+            geocoder=geocoder(),
+            source=source,
+            fmt=fmt,
+            rejects_path=rejects,
+            dry_run=dry_run,
+            index=index_store(),
+            progress=bar.update if bar is not None else None,
         )
     except ReaderError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -84,8 +111,10 @@ def rebuild_command(procs: int) -> None:
     """Rebuild the index from the database into a new generation and switch to it atomically;
     searches keep answering from the old generation meanwhile."""
     result = index_store().rebuild(db.sessions(), procs=procs)
-    click.echo(f"built {result.generation}: {result.applied} therapists in "
-               f"{result.seconds:.1f} s (change log at {result.change_id})")
+    click.echo(
+        f"built {result.generation}: {result.applied} therapists in "
+        f"{result.seconds:.1f} s (change log at {result.change_id})"
+    )
 
 
 @index_cli.command("sync")
@@ -97,8 +126,10 @@ def sync_command(follow: bool, interval: float) -> None:
     while True:
         result = store.sync(sessions)
         if result.applied or not follow:
-            click.echo(f"{result.generation}: applied {result.applied} changes "
-                       f"(change log at {result.change_id})")
+            click.echo(
+                f"{result.generation}: applied {result.applied} changes "
+                f"(change log at {result.change_id})"
+            )
         if not follow:
             return
         time.sleep(interval)
@@ -117,8 +148,13 @@ def status_command() -> None:
 @with_appcontext
 @click.option("--count", default=1000, show_default=True, help="Number of profiles.")
 @click.option("--seed", default=1, show_default=True, help="Same seed, same profiles.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file (JSON Lines; gzipped when it ends in .gz).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Output file (JSON Lines; gzipped when it ends in .gz).",
+)
 def sample_command(count: int, seed: int, output: str) -> None:
     """Write COUNT realistic synthetic profiles as JSON Lines, ready for `ingest`."""
     from indexer.synthetic import write_sample

@@ -13,32 +13,53 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 CODES = {
-    400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "payload_too_large", 422: "unprocessable",
-    429: "too_many_requests", 500: "internal_error", 503: "unavailable",
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
 # Blueprints whose errors are pages; everything else speaks JSON.
 HTML_BLUEPRINTS = {"pages", "embed"}
-PAGE_TITLES = {400: "That search could not be run", 403: "Not allowed here",
-               404: "Page not found", 405: "Not allowed", 429: "Too many requests",
-               500: "Something went wrong", 503: "Back in a moment"}
+PAGE_TITLES = {
+    400: "That search could not be run",
+    403: "Not allowed here",
+    404: "Page not found",
+    405: "Not allowed",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Back in a moment",
+}
 
 
 class ApiError(Exception):
     """An error answered as JSON with a status, a code and optional field-level reasons."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 fields: dict[str, list[str]] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status, self.message = status, message
         self.code = code or CODES.get(status, "error")
         self.fields, self.extra = fields, extra
 
 
-def error_response(status: int, message: str, code: str | None = None,
-                   fields: dict | None = None, **extra: Any):
+def error_response(
+    status: int, message: str, code: str | None = None, fields: dict | None = None, **extra: Any
+):
     body: dict[str, Any] = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields

@@ -32,9 +32,12 @@ def taxonomy() -> Taxonomy:
 def geocoder() -> Any:
     """The configured geopy geocoder (offline by default)."""
     config = current_app.config
-    return _part("geocoder", lambda: make_geocoder(
-        str(config["GEOCODER"]), min_delay_seconds=float(config["GEOCODER_MIN_DELAY"])
-    ))
+    return _part(
+        "geocoder",
+        lambda: make_geocoder(
+            str(config["GEOCODER"]), min_delay_seconds=float(config["GEOCODER_MIN_DELAY"])
+        ),
+    )
 
 
 def index_store() -> IndexStore:

@@ -25,45 +25,78 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("DATABASE_URL", None,
-            "SQLAlchemy URL. Default: an SQLite file `directory.sqlite3` in the instance folder; "
-            "production: `postgresql+psycopg://user@host/db`."),
-    Setting("INDEX_DIR", None,
-            "Directory of this node's Whoosh index generations. Default: `index/` in the "
-            "instance folder."),
-    Setting("GEOCODER", "offline",
-            "`offline` (bundled gazetteer, no network) or a geopy geocoder such as "
-            "`nominatim:https://nominatim.example.org` (rate-limited and cached)."),
-    Setting("GEOCODER_MIN_DELAY", 1.0,
-            "Seconds between requests to an online geocoder."),
-    Setting("ADMIN_TOKEN", None,
-            "Bearer token for the admin API. Unset: the admin API refuses every request."),
-    Setting("REDIS_URL", None,
-            "Optional Redis URL for rate limits and caches shared across nodes."),
-    Setting("SECRET_KEY", None,
-            "Flask secret key. Unset: a random key per process (the app keeps no sessions)."),
-    Setting("TAXONOMY_PATH", None,
-            "Taxonomy TOML file. Default: the bundled `data/taxonomy.toml`."),
-    Setting("RATE_LIMIT", "120/minute",
-            "Requests per client address to the JSON API (flask-limiter syntax, e.g. "
-            "\"120/minute;10/second\"); empty switches limits off."),
-    Setting("PARTNER_RATE_LIMIT", "60/minute",
-            "Requests per partner key for partners added without their own limit "
-            "(flask-limiter syntax); on top of RATE_LIMIT per client address."),
-    Setting("SEARCH_CACHE_SIZE", 2000,
-            "Search responses kept per process, keyed by the index state and the query; 0 "
-            "switches the cache off."),
-    Setting("MAP_TILE_URL", None,
-            "Map tiles for the results map, e.g. `https://tiles.example.org/{z}/{x}/{y}.png`. "
-            "Unset: markers on a plain background, nothing fetched from another host."),
-    Setting("MAP_ATTRIBUTION", "",
-            "Attribution shown on the map for the configured tiles (HTML allowed)."),
-    Setting("PHOTO_ORIGINS", [],
-            "Origins allowed to serve profile photos to visitors, e.g. "
-            "`[\"https://img.example.org\"]`. Other photos are replaced by initials, so "
-            "pages load nothing from hosts you did not choose."),
-    Setting("SOURCE", "default",
-            "Default `--source` name for `ingest`."),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL. Default: an SQLite file `directory.sqlite3` in the instance folder; "
+        "production: `postgresql+psycopg://user@host/db`.",
+    ),
+    Setting(
+        "INDEX_DIR",
+        None,
+        "Directory of this node's Whoosh index generations. Default: `index/` in the "
+        "instance folder.",
+    ),
+    Setting(
+        "GEOCODER",
+        "offline",
+        "`offline` (bundled gazetteer, no network) or a geopy geocoder such as "
+        "`nominatim:https://nominatim.example.org` (rate-limited and cached).",
+    ),
+    Setting("GEOCODER_MIN_DELAY", 1.0, "Seconds between requests to an online geocoder."),
+    Setting(
+        "ADMIN_TOKEN",
+        None,
+        "Bearer token for the admin API. Unset: the admin API refuses every request.",
+    ),
+    Setting(
+        "REDIS_URL", None, "Optional Redis URL for rate limits and caches shared across nodes."
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Flask secret key. Unset: a random key per process (the app keeps no sessions).",
+    ),
+    Setting(
+        "TAXONOMY_PATH", None, "Taxonomy TOML file. Default: the bundled `data/taxonomy.toml`."
+    ),
+    Setting(
+        "RATE_LIMIT",
+        "120/minute",
+        "Requests per client address to the JSON API (flask-limiter syntax, e.g. "
+        '"120/minute;10/second"); empty switches limits off.',
+    ),
+    Setting(
+        "PARTNER_RATE_LIMIT",
+        "60/minute",
+        "Requests per partner key for partners added without their own limit "
+        "(flask-limiter syntax); on top of RATE_LIMIT per client address.",
+    ),
+    Setting(
+        "SEARCH_CACHE_SIZE",
+        2000,
+        "Search responses kept per process, keyed by the index state and the query; 0 "
+        "switches the cache off.",
+    ),
+    Setting(
+        "MAP_TILE_URL",
+        None,
+        "Map tiles for the results map, e.g. `https://tiles.example.org/{z}/{x}/{y}.png`. "
+        "Unset: markers on a plain background, nothing fetched from another host.",
+    ),
+    Setting(
+        "MAP_ATTRIBUTION",
+        "",
+        "Attribution shown on the map for the configured tiles (HTML allowed).",
+    ),
+    Setting(
+        "PHOTO_ORIGINS",
+        [],
+        "Origins allowed to serve profile photos to visitors, e.g. "
+        '`["https://img.example.org"]`. Other photos are replaced by initials, so '
+        "pages load nothing from hosts you did not choose.",
+    ),
+    Setting("SOURCE", "default", "Default `--source` name for `ingest`."),
 )
 
 

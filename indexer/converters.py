@@ -24,9 +24,15 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1", "on"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "off"}
 
 VIDEO_HOSTS = {
-    "youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be",
-    "www.youtube-nocookie.com", "youtube-nocookie.com",
-    "vimeo.com", "www.vimeo.com", "player.vimeo.com",
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "youtu.be",
+    "www.youtube-nocookie.com",
+    "youtube-nocookie.com",
+    "vimeo.com",
+    "www.vimeo.com",
+    "player.vimeo.com",
 }
 VIDEO_FILE_SUFFIXES = (".mp4", ".webm", ".m4v", ".mov", ".ogv")
 

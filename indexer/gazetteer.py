@@ -62,8 +62,7 @@ def state_code(text: str | None, *, fuzzy: bool = False) -> str | None:
     code = _STATE_BY_KEY.get(key)
     if code or not fuzzy or len(key) < 4:
         return code
-    match = process.extractOne(key, list(_FULL_NAMES), scorer=fuzz.ratio,
-                               score_cutoff=FUZZY_CUTOFF)
+    match = process.extractOne(key, list(_FULL_NAMES), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     return _FULL_NAMES[match[0]] if match else None
 
 
@@ -134,9 +133,23 @@ _PRIMARY_STANDARD, _PRIMARY_OTHER, _ALIAS_STANDARD, _ALIAS_OTHER = range(4)
 class Gazetteer:
     """The in-memory tables. Build with `Gazetteer.build()` or share `get_gazetteer()`."""
 
-    __slots__ = ("_zips", "_zip_lat", "_zip_lon", "_zip_city", "_zip_state", "_names",
-                 "_states", "_place_lat", "_place_lon", "_place_count", "_place_name",
-                 "_place_state", "_by_state", "_by_key", "_state_info")
+    __slots__ = (
+        "_zips",
+        "_zip_lat",
+        "_zip_lon",
+        "_zip_city",
+        "_zip_state",
+        "_names",
+        "_states",
+        "_place_lat",
+        "_place_lon",
+        "_place_count",
+        "_place_name",
+        "_place_state",
+        "_by_state",
+        "_by_key",
+        "_state_info",
+    )
 
     @classmethod
     def build(cls) -> Gazetteer:
@@ -197,8 +210,9 @@ class Gazetteer:
         self._state_info = {}
         for st, acc in state_sums.items():  # states whose ZIPs all lack a location get none
             at = 0 if acc[2] else 3
-            self._state_info[st] = StateInfo(st, STATE_NAMES.get(st, st),
-                                             acc[at] / acc[at + 2], acc[at + 1] / acc[at + 2])
+            self._state_info[st] = StateInfo(
+                st, STATE_NAMES.get(st, st), acc[at] / acc[at + 2], acc[at + 1] / acc[at + 2]
+            )
         self._place_lat, self._place_lon = array("d"), array("d")
         self._place_count, self._place_name = array("I"), array("I")
         self._place_state = place_state
@@ -241,8 +255,13 @@ class Gazetteer:
     def _zip_info(self, i: int) -> ZipInfo:
         lat, lon = self._zip_lat[i], self._zip_lon[i]
         located = not math.isnan(lat)
-        return ZipInfo(f"{self._zips[i]:05d}", lat if located else None, lon if located else None,
-                       self._names[self._zip_city[i]], self._states[self._zip_state[i]])
+        return ZipInfo(
+            f"{self._zips[i]:05d}",
+            lat if located else None,
+            lon if located else None,
+            self._names[self._zip_city[i]],
+            self._states[self._zip_state[i]],
+        )
 
     def lookup_zip(self, zip_code: str | None) -> ZipInfo | None:
         """The centroid and city of "10001" or "10001-1234"; None for an unknown ZIP.
@@ -265,15 +284,21 @@ class Gazetteer:
     # --- places and states -------------------------------------------------------------
 
     def _place(self, pid: int) -> Place:
-        return Place(self._names[self._place_name[pid]], self._states[self._place_state[pid]],
-                     self._place_lat[pid], self._place_lon[pid], self._place_count[pid])
+        return Place(
+            self._names[self._place_name[pid]],
+            self._states[self._place_state[pid]],
+            self._place_lat[pid],
+            self._place_lon[pid],
+            self._place_count[pid],
+        )
 
     def _ranked(self, pids) -> list[Place]:
         places = [self._place(p) for p in pids]
         return sorted(places, key=lambda p: (-p.zip_count, p.state, p.city))
 
-    def find_places(self, city: str, state: str | None = None, *,
-                    fuzzy: bool = True) -> list[Place]:
+    def find_places(
+        self, city: str, state: str | None = None, *, fuzzy: bool = True
+    ) -> list[Place]:
         """Places named `city` (typo tolerant unless fuzzy=False), in `state` or in every state.
 
         Exact names win over fuzzy ones. Without a state every same-named place is returned,
@@ -288,17 +313,20 @@ class Gazetteer:
                 return [self._place(table[key])]
             if not fuzzy:
                 return []
-            best = process.extract(key, list(table), scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF, limit=5)
+            best = process.extract(
+                key, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+            )
             return self._ranked(table[k] for k, score, _ in best if score == best[0][1])
         if key in self._by_key:
             return self._ranked(self._by_key[key])
         if not fuzzy:
             return []
-        best = process.extract(key, list(self._by_key), scorer=fuzz.ratio,
-                               score_cutoff=FUZZY_CUTOFF, limit=5)
-        return self._ranked(p for k, score, _ in best if score == best[0][1]
-                            for p in self._by_key[k])
+        best = process.extract(
+            key, list(self._by_key), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+        )
+        return self._ranked(
+            p for k, score, _ in best if score == best[0][1] for p in self._by_key[k]
+        )
 
     def match_place(self, text: str) -> list[Place]:
         """Places named in free text: "Austin, Texas", "boston ma", "Philadelfia, PA",

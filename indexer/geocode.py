@@ -36,8 +36,9 @@ MAX_ONLINE_DRIFT_KM = 50.0
 MAX_REVERSE_KM = 50.0
 
 _ZIP_AT_END = re.compile(r"(?:^|[\s,])(\d{5})(?:-\d{4})?$")
-_COUNTRY_AT_END = re.compile(r"[\s,]+(?:usa|u\.s\.a\.?|u\.s\.|us|united states(?: of america)?)$",
-                             re.IGNORECASE)
+_COUNTRY_AT_END = re.compile(
+    r"[\s,]+(?:usa|u\.s\.a\.?|u\.s\.|us|united states(?: of america)?)$", re.IGNORECASE
+)
 _COORDINATES = re.compile(r"(-?\d{1,2}\.\d+)\s*[,\s]\s*(-?\d{1,3}\.\d+)")
 _HOUSE_NUMBER = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?\s+\S")
 
@@ -61,8 +62,9 @@ class OfflineGeocoder(Geocoder):
     def __init__(self, *, user_agent: str | None = None) -> None:
         super().__init__(user_agent=user_agent)
 
-    def geocode(self, query: str, *, exactly_one: bool = True,
-                timeout: Any = None) -> Location | list[Location] | None:
+    def geocode(
+        self, query: str, *, exactly_one: bool = True, timeout: Any = None
+    ) -> Location | list[Location] | None:
         """A ZIP, "City, ST" (typo tolerant), a state, or an address (by its ZIP, else city).
 
         Each Location's .raw holds precision, state, zip, city and label. With
@@ -75,8 +77,9 @@ class OfflineGeocoder(Geocoder):
             return None
         return locations[0] if exactly_one else locations
 
-    def reverse(self, query: Any, *, exactly_one: bool = True,
-                timeout: Any = None) -> Location | list[Location] | None:
+    def reverse(
+        self, query: Any, *, exactly_one: bool = True, timeout: Any = None
+    ) -> Location | list[Location] | None:
         """The nearest ZIP centroid to a point ("lat, lon", (lat, lon) or Point); None off-US."""
         point = Point(query)
         info = gazetteer.get_gazetteer().nearest_zip(point.latitude, point.longitude)
@@ -96,9 +99,13 @@ class CachedRateLimitedGeocoder:
     def __init__(self, geocoder: Geocoder, *, min_delay_seconds: float, cache_size: int) -> None:
         self.geocoder = geocoder
         # One retry after a short pause: a service that is down should not stall an ingest.
-        limit = functools.partial(RateLimiter, min_delay_seconds=min_delay_seconds,
-                                  max_retries=1, error_wait_seconds=2.0,
-                                  swallow_exceptions=False)
+        limit = functools.partial(
+            RateLimiter,
+            min_delay_seconds=min_delay_seconds,
+            max_retries=1,
+            error_wait_seconds=2.0,
+            swallow_exceptions=False,
+        )
         self._geocode = limit(geocoder.geocode)
         reverse = getattr(geocoder, "reverse", None)  # not every geopy service has one
         self._reverse = limit(reverse) if reverse else None
@@ -122,8 +129,13 @@ class CachedRateLimitedGeocoder:
         return self._reverse(query, exactly_one=exactly_one, **kwargs)
 
 
-def make_geocoder(spec: str = "offline", *, user_agent: str = "therapist-directory",
-                  min_delay_seconds: float = 1.0, cache_size: int = 10000) -> Any:
+def make_geocoder(
+    spec: str = "offline",
+    *,
+    user_agent: str = "therapist-directory",
+    min_delay_seconds: float = 1.0,
+    cache_size: int = 10000,
+) -> Any:
     """A geocoder from a config string. No network calls are made here.
 
     "offline" -> OfflineGeocoder; "nominatim" or "nominatim:https://host/path" (own server);
@@ -139,8 +151,10 @@ def make_geocoder(spec: str = "offline", *, user_agent: str = "therapist-directo
         cls = get_geocoder_for_service(name)
     except GeocoderNotFound:
         known = ", ".join(sorted(SERVICE_TO_GEOCODER))
-        raise ValueError(f"Unknown geocoder {spec!r}: use 'offline', 'nominatim', "
-                         f"'nominatim:https://host/path' or a geopy service ({known}).") from None
+        raise ValueError(
+            f"Unknown geocoder {spec!r}: use 'offline', 'nominatim', "
+            f"'nominatim:https://host/path' or a geopy service ({known})."
+        ) from None
     kwargs: dict[str, Any] = {"user_agent": user_agent}
     if url:
         parts = urlsplit(url)
@@ -150,10 +164,12 @@ def make_geocoder(spec: str = "offline", *, user_agent: str = "therapist-directo
     try:
         geocoder = cls(**kwargs)
     except (TypeError, GeopyError) as exc:
-        raise ValueError(f"Geocoder {name!r} cannot be built from {spec!r} alone "
-                         f"(it may need an API key): {exc}") from exc
-    return CachedRateLimitedGeocoder(geocoder, min_delay_seconds=min_delay_seconds,
-                                     cache_size=cache_size)
+        raise ValueError(
+            f"Geocoder {name!r} cannot be built from {spec!r} alone (it may need an API key): {exc}"
+        ) from exc
+    return CachedRateLimitedGeocoder(
+        geocoder, min_delay_seconds=min_delay_seconds, cache_size=cache_size
+    )
 
 
 def place_office(office: dict, geocoder: Any = None) -> Placement | None:
@@ -168,16 +184,29 @@ def place_office(office: dict, geocoder: Any = None) -> Placement | None:
     state = gazetteer.state_code(office.get("state")) or office.get("state")
     if _valid_point(lat, lon):
         lat, lon = float(lat), float(lon)
-        return Placement(lat, lon, "exact",
-                         _label(city, state, zip_code) or f"{lat:.5f}, {lon:.5f}",
-                         state=state, zip=zip_code, city=city)
+        return Placement(
+            lat,
+            lon,
+            "exact",
+            _label(city, state, zip_code) or f"{lat:.5f}, {lon:.5f}",
+            state=state,
+            zip=zip_code,
+            city=city,
+        )
     offline = _place_offline(office.get("address"), city, state, zip_code)
     if office.get("address") and _is_online(geocoder):
         query = ", ".join(p for p in (office["address"], city, _label(None, state, zip_code)) if p)
         online = _ask_online(geocoder, query, near=offline)
         if online:
-            return Placement(online.latitude, online.longitude, "address",
-                             online.address or query, state=state, zip=zip_code, city=city)
+            return Placement(
+                online.latitude,
+                online.longitude,
+                "address",
+                online.address or query,
+                state=state,
+                zip=zip_code,
+                city=city,
+            )
     return offline
 
 
@@ -194,13 +223,22 @@ def resolve_place(query: str, geocoder: Any = None) -> list[Placement]:
         near = offline[0] if len(offline) == 1 else None
         online = _ask_online(geocoder, text, near=near)
         if online:
-            return [Placement(online.latitude, online.longitude, "address",
-                              online.address or text, state=getattr(near, "state", None),
-                              zip=getattr(near, "zip", None), city=getattr(near, "city", None))]
+            return [
+                Placement(
+                    online.latitude,
+                    online.longitude,
+                    "address",
+                    online.address or text,
+                    state=getattr(near, "state", None),
+                    zip=getattr(near, "zip", None),
+                    city=getattr(near, "city", None),
+                )
+            ]
     return offline
 
 
 # --- offline resolution ---------------------------------------------------------------------
+
 
 def _resolve_offline(query: str) -> list[Placement]:
     """Everything the gazetteer can say about free text, best first."""
@@ -229,8 +267,9 @@ def _resolve_offline(query: str) -> list[Placement]:
     return [_city_placement(p) for p in places]
 
 
-def _place_offline(address: str | None, city: str | None, state: str | None,
-                   zip_code: str | None) -> Placement | None:
+def _place_offline(
+    address: str | None, city: str | None, state: str | None, zip_code: str | None
+) -> Placement | None:
     """ZIP, else unambiguous city (+ state), else whatever a full address line says."""
     gaz = gazetteer.get_gazetteer()
     info = gaz.lookup_zip(zip_code)
@@ -250,14 +289,28 @@ def _place_offline(address: str | None, city: str | None, state: str | None,
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def _zip_placement(info: gazetteer.ZipInfo) -> Placement:
-    return Placement(info.lat, info.lon, "zip", _label(info.city, info.state, info.zip),
-                     state=info.state, zip=info.zip, city=info.city)
+    return Placement(
+        info.lat,
+        info.lon,
+        "zip",
+        _label(info.city, info.state, info.zip),
+        state=info.state,
+        zip=info.zip,
+        city=info.city,
+    )
 
 
 def _city_placement(place: gazetteer.Place) -> Placement:
-    return Placement(place.lat, place.lon, "city", _label(place.city, place.state, None),
-                     state=place.state, city=place.city)
+    return Placement(
+        place.lat,
+        place.lon,
+        "city",
+        _label(place.city, place.state, None),
+        state=place.state,
+        city=place.city,
+    )
 
 
 def _label(city: str | None, state: str | None, zip_code: str | None) -> str:
@@ -267,8 +320,13 @@ def _label(city: str | None, state: str | None, zip_code: str | None) -> str:
 
 
 def _to_location(p: Placement) -> Location:
-    raw = {"precision": p.precision, "state": p.state, "zip": p.zip, "city": p.city,
-           "label": p.label}
+    raw = {
+        "precision": p.precision,
+        "state": p.state,
+        "zip": p.zip,
+        "city": p.city,
+        "label": p.label,
+    }
     return Location(p.label, Point(p.lat, p.lon), raw)
 
 

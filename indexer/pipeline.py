@@ -93,11 +93,14 @@ def run_ingest(
         bulk = index.bulk_writer(procs=2)
     try:
         for batch in batched(_records(paths, fmt, progress), batch_size):
-            stored = _ingest_batch(batch, sessions, taxonomy, geocoder, summary, rejects,
-                                   run_id, dry_run)
+            stored = _ingest_batch(
+                batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
+            )
             if bulk is not None and stored:
-                bulk.add([(s.index_row, s.offices) for s in stored],
-                         [s.row["id"] for s in stored if s.updated])
+                bulk.add(
+                    [(s.index_row, s.offices) for s in stored],
+                    [s.row["id"] for s in stored if s.updated],
+                )
     except BaseException:
         if bulk is not None:
             bulk.cancel()
@@ -119,8 +122,9 @@ def run_ingest(
     return summary
 
 
-def _records(paths: list[str], fmt: str, progress: Callable[[int], None] | None
-             ) -> Iterator[RawRecord]:
+def _records(
+    paths: list[str], fmt: str, progress: Callable[[int], None] | None
+) -> Iterator[RawRecord]:
     """Every record of every file, reporting bytes read to `progress`."""
     for path in paths:
         last = 0
@@ -131,8 +135,9 @@ def _records(paths: list[str], fmt: str, progress: Callable[[int], None] | None
             yield raw
 
 
-def _ingest_batch(batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
-                  ) -> list[Stored]:
+def _ingest_batch(
+    batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
+) -> list[Stored]:
     """Prepare, store and commit one batch; returns what changed (nothing in a dry run)."""
     counts = summary.counts
     accepted: list[Prepared] = []
@@ -147,13 +152,23 @@ def _ingest_batch(batch, sessions, taxonomy, geocoder, summary, rejects, run_id,
         rejects.write(item)
     session = sessions()
     try:
-        stored = upsert_batch(session, summary.source, accepted, run_id=run_id,
-                              geocoder=geocoder, counts=counts)
+        stored = upsert_batch(
+            session, summary.source, accepted, run_id=run_id, geocoder=geocoder, counts=counts
+        )
         if rejected and run_id is not None:
-            session.execute(insert(Reject), [
-                {"run_id": run_id, "file": r.raw.file, "position": r.raw.position,
-                 "record": r.raw.original, "reasons": r.reasons} for r in rejected
-            ])
+            session.execute(
+                insert(Reject),
+                [
+                    {
+                        "run_id": run_id,
+                        "file": r.raw.file,
+                        "position": r.raw.position,
+                        "record": r.raw.original,
+                        "reasons": r.reasons,
+                    }
+                    for r in rejected
+                ],
+            )
         if dry_run:
             session.rollback()
             return []
@@ -161,5 +176,3 @@ def _ingest_batch(batch, sessions, taxonomy, geocoder, summary, rejects, run_id,
         return stored
     finally:
         session.close()
-
-

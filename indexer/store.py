@@ -23,9 +23,24 @@ from .terms import TermMapping
 from .textnorm import slugify
 
 _THERAPIST_FIELDS = (
-    "name", "credentials", "pronouns", "photo_url", "bio", "approach", "email", "phone",
-    "website", "video_url", "telehealth_states", "languages", "insurance", "fee_min",
-    "fee_max", "sliding_scale", "accepting_new_clients", "free_consultation",
+    "name",
+    "credentials",
+    "pronouns",
+    "photo_url",
+    "bio",
+    "approach",
+    "email",
+    "phone",
+    "website",
+    "video_url",
+    "telehealth_states",
+    "languages",
+    "insurance",
+    "fee_min",
+    "fee_max",
+    "sliding_scale",
+    "accepting_new_clients",
+    "free_consultation",
 )
 
 
@@ -120,8 +135,9 @@ def upsert_batch(
     existing = {
         row.source_id: row
         for row in session.execute(
-            select(Therapist.id, Therapist.source_id, Therapist.content_hash, Therapist.slug)
-            .where(Therapist.source == source, Therapist.source_id.in_(list(latest)))
+            select(Therapist.id, Therapist.source_id, Therapist.content_hash, Therapist.slug).where(
+                Therapist.source == source, Therapist.source_id.in_(list(latest))
+            )
         )
     }
     new_rows, changed_rows = [], []
@@ -145,8 +161,12 @@ def upsert_batch(
             [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids],
         )
     return [
-        Stored(row, offices.get(row["id"], []), license_states.get(row["id"], set()),
-               updated=i >= len(new_rows))
+        Stored(
+            row,
+            offices.get(row["id"], []),
+            license_states.get(row["id"], set()),
+            updated=i >= len(new_rows),
+        )
         for i, (row, _) in enumerate(new_rows + changed_rows)
     ]
 
@@ -157,12 +177,14 @@ def _insert_new(session: Session, source: str, rows: list[tuple[dict, Prepared]]
     # Core executemany (the ORM splits rows by which values are None), then one query for
     # the new ids: SQLite cannot return the ids of a multi-row insert in order.
     session.execute(insert(Therapist.__table__), [row for row, _ in rows])
-    ids = dict(session.execute(
-        select(Therapist.source_id, Therapist.id).where(
-            Therapist.source == source,
-            Therapist.source_id.in_([row["source_id"] for row, _ in rows]),
-        )
-    ).all())
+    ids = dict(
+        session.execute(
+            select(Therapist.source_id, Therapist.id).where(
+                Therapist.source == source,
+                Therapist.source_id.in_([row["source_id"] for row, _ in rows]),
+            )
+        ).all()
+    )
     for row, _ in rows:
         row["id"] = ids[row["source_id"]]
     return [row["id"] for row, _ in rows]
@@ -201,8 +223,14 @@ def _write_children(
                 }
             )
         for lic in item.profile.get("licenses") or ():
-            licenses.append({"therapist_id": row["id"], "type": lic.get("type"),
-                             "number": lic.get("number"), "state": lic.get("state")})
+            licenses.append(
+                {
+                    "therapist_id": row["id"],
+                    "type": lic.get("type"),
+                    "number": lic.get("number"),
+                    "state": lic.get("state"),
+                }
+            )
     if offices:
         session.execute(insert(Office.__table__), offices)
     if licenses:
@@ -236,7 +264,12 @@ def sync_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
     session.execute(delete(TaxonomyTerm))
     for by_slug in taxonomy.terms.values():
         for term in by_slug.values():
-            row = TaxonomyTerm(kind=term.kind, slug=term.slug, label=term.label,
-                               group=term.group or None, implies=list(term.implies))
+            row = TaxonomyTerm(
+                kind=term.kind,
+                slug=term.slug,
+                label=term.label,
+                group=term.group or None,
+                implies=list(term.implies),
+            )
             row.synonyms = [TaxonomySynonym(text=s) for s in term.synonyms]
             session.add(row)

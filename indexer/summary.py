@@ -38,8 +38,16 @@ class IngestSummary:
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON: the same shape for the CLI (`--json`) and the admin API."""
-        keys = ("read", "accepted", "created", "updated", "unchanged", "superseded",
-                "rejected", "offices_not_geolocated")
+        keys = (
+            "read",
+            "accepted",
+            "created",
+            "updated",
+            "unchanged",
+            "superseded",
+            "rejected",
+            "offices_not_geolocated",
+        )
         return {
             "run_id": self.run_id,
             "source": self.source,
@@ -49,7 +57,9 @@ class IngestSummary:
             "unknown_terms": dict(self.unknown_terms.most_common()),
             "ignored_fields": dict(self.ignored_fields.most_common()),
             "rejects_file": self.rejects_path,
-            "index": None if self.index is None else {
+            "index": None
+            if self.index is None
+            else {
                 "generation": self.index.generation,
                 "applied_changes": self.index.applied,
                 "change_id": self.index.change_id,
@@ -60,8 +70,11 @@ class IngestSummary:
     def lines(self) -> list[str]:
         """A summary a person reads at the end of a run."""
         c = self.counts
-        superseded = (f", superseded {c['superseded']} (same id again later in the run)"
-                      if c["superseded"] else "")
+        superseded = (
+            f", superseded {c['superseded']} (same id again later in the run)"
+            if c["superseded"]
+            else ""
+        )
         out = [
             f"read {c['read']} = accepted {c['accepted']} + rejected {c['rejected']}"
             + (" (dry run: nothing was written)" if self.dry_run else ""),
@@ -71,16 +84,20 @@ class IngestSummary:
         ]
         if self.unknown_terms:
             top = ", ".join(f"{t!r} ({n})" for t, n in self.unknown_terms.most_common(5))
-            out.append(f"  unknown terms kept as tags: {sum(self.unknown_terms.values())} "
-                       f"({len(self.unknown_terms)} distinct; most common: {top})")
+            out.append(
+                f"  unknown terms kept as tags: {sum(self.unknown_terms.values())} "
+                f"({len(self.unknown_terms)} distinct; most common: {top})"
+            )
         if self.ignored_fields:
             names = ", ".join(f"{k} ({n})" for k, n in self.ignored_fields.most_common())
             out.append(f"  fields not in the input format, ignored: {names}")
         if self.rejects_path:
             out.append(f"  rejects written to {self.rejects_path}")
         if self.index is not None:
-            out.append(f"  index {self.index.generation}: {self.index.applied} changes applied "
-                       f"in {self.index.seconds:.1f} s")
+            out.append(
+                f"  index {self.index.generation}: {self.index.applied} changes applied "
+                f"in {self.index.seconds:.1f} s"
+            )
         rate = c["read"] / self.seconds if self.seconds else 0
         out.append(f"  {self.seconds:.1f} s ({rate:.0f} profiles/s)")
         return out

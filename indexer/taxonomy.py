@@ -105,9 +105,7 @@ class Taxonomy:
         via = None if key in (term_key(term.slug.replace("-", " ")), term_key(term.label)) else text
         return Resolution(term=term, text=text, via=via)
 
-    def resolve_all(
-        self, kind: str, texts: Iterable[str]
-    ) -> tuple[list[Resolution], list[str]]:
+    def resolve_all(self, kind: str, texts: Iterable[str]) -> tuple[list[Resolution], list[str]]:
         """Resolve many terms: (resolutions, no slug twice; texts that mapped to nothing)."""
         found: dict[str, Resolution] = {}
         unknown: list[str] = []
@@ -124,8 +122,9 @@ class Taxonomy:
         label or synonym is spelt closest to `text`, if its rapidfuzz ratio is at least
         `min_score`; None otherwise."""
         keys = self._keys[kind]
-        match = process.extractOne(term_key(text), keys.keys(), scorer=fuzz.ratio,
-                                   score_cutoff=min_score)
+        match = process.extractOne(
+            term_key(text), keys.keys(), scorer=fuzz.ratio, score_cutoff=min_score
+        )
         return keys[match[0]] if match is not None else None
 
     def suggest(self, kind: str, text: str, limit: int = 3) -> list[Term]:

@@ -55,8 +55,10 @@ def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
                     mapping.client_types.append(implied)
                     mapping.term_sources.setdefault(f"client_type:{implied}", f"{kind}:{slug}")
     # A telehealth-only profile that names no formats still sees clients by video.
-    if not mapping.session_formats and profile.get("telehealth_states") and not profile.get(
-        "locations"
+    if (
+        not mapping.session_formats
+        and profile.get("telehealth_states")
+        and not profile.get("locations")
     ):
         mapping.session_formats.append("video")
     mapping.sees_couples = "couples" in mapping.client_types

@@ -118,8 +118,10 @@ class LocationSchema(Schema):
     def check_placeable(self, data: dict, **kwargs: Any) -> None:
         if (data.get("lat") is None) != (data.get("lon") is None):
             raise ValidationError("Give both lat and lon, or neither.", "lat")
-        if data.get("lat") is None and not data.get("zip") and not (
-            data.get("city") and data.get("state")
+        if (
+            data.get("lat") is None
+            and not data.get("zip")
+            and not (data.get("city") and data.get("state"))
         ):
             raise ValidationError(
                 "An office needs a ZIP, a city and state, or coordinates.", "_office"

@@ -29,8 +29,12 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=("sqlite", "postgresql"), default="sqlite",
-                     help="database the tests run against")
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database the tests run against",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +104,13 @@ def database_url(db_kind: str, migrated_template: str, tmp_path: Path) -> Iterat
 def app(database_url: str, tmp_path: Path):
     """The app on a fresh database and an empty index directory."""
     app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "INDEX_DIR": str(tmp_path / "index"),
-         "ADMIN_TOKEN": "test-admin-token", "RATE_LIMIT": ""},
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INDEX_DIR": str(tmp_path / "index"),
+            "ADMIN_TOKEN": "test-admin-token",
+            "RATE_LIMIT": "",
+        },
         instance_path=str(tmp_path / "instance"),
     )
     yield app
@@ -138,18 +147,28 @@ def ingest(runner, tmp_path: Path):
 
     def run(*paths: Path | str, source: str = "test", extra: tuple = ()):
         rejects = tmp_path / f"rejects-{uuid.uuid4().hex[:6]}.jsonl"
-        result = runner.invoke(args=["ingest", *map(str, paths), "--source", source,
-                                     "--rejects", str(rejects), "--json", *extra])
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.output
+        result = runner.invoke(
+            args=[
+                "ingest",
+                *map(str, paths),
+                "--source",
+                source,
+                "--rejects",
+                str(rejects),
+                "--json",
+                *extra,
+            ]
         )
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         summary = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
-        rows = ([json.loads(line) for line in rejects.read_text().splitlines()]
-                if rejects.exists() else [])
+        rows = (
+            [json.loads(line) for line in rejects.read_text().splitlines()]
+            if rejects.exists()
+            else []
+        )
         return result, summary, rows
 
     return run
-
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +178,27 @@ def corpus_app(db_kind: str, migrated_template: str, tmp_path_factory: pytest.Te
 
     tmp = tmp_path_factory.mktemp("corpus")
     with fresh_database(db_kind, migrated_template, tmp) as url:
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "RATE_LIMIT": "",
-                          "INDEX_DIR": str(tmp / "index")}, instance_path=str(tmp / "instance"))
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": url,
+                "RATE_LIMIT": "",
+                "INDEX_DIR": str(tmp / "index"),
+            },
+            instance_path=str(tmp / "instance"),
+        )
         path = tmp / "corpus.jsonl"
         path.write_text("\n".join(json.dumps(p) for p in CORPUS))
-        result = app.test_cli_runner().invoke(args=["ingest", str(path), "--source", "corpus",
-                                                    "--rejects", str(tmp / "rejects.jsonl")])
+        result = app.test_cli_runner().invoke(
+            args=[
+                "ingest",
+                str(path),
+                "--source",
+                "corpus",
+                "--rejects",
+                str(tmp / "rejects.jsonl"),
+            ]
+        )
         assert result.exit_code == 0, result.output
         yield app
         app.extensions["directory.engine"].dispose()

@@ -14,8 +14,9 @@ def profile(**fields) -> dict:
         "modalities": ["Gottman"],
         "session_formats": ["in_person", "video"],
         "telehealth_states": ["NY"],
-        "locations": [{"address": "350 5th Ave", "city": "New York", "state": "NY",
-                       "zip": "10118"}],
+        "locations": [
+            {"address": "350 5th Ave", "city": "New York", "state": "NY", "zip": "10118"}
+        ],
         "bio": "I help couples rebuild trust and communicate with care.",
     }
     base.update(fields)

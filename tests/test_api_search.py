@@ -129,9 +129,22 @@ def test_unknown_specialty_is_400_with_close_matches(api):
     assert body["error"]["close_matches"]["specialty"][0]["value"] == "polyamory"
 
 
-@pytest.mark.parametrize("query", ["radius=-1", "per_page=51", "page=0", "unit=parsecs",
-                                   "lat=91&lon=0", "lat=40", "couples=maybe", "sort=distance",
-                                   "max_fee=cheap", "colour=blue", "near=10001&near=10002"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "radius=-1",
+        "per_page=51",
+        "page=0",
+        "unit=parsecs",
+        "lat=91&lon=0",
+        "lat=40",
+        "couples=maybe",
+        "sort=distance",
+        "max_fee=cheap",
+        "colour=blue",
+        "near=10001&near=10002",
+    ],
+)
 def test_bad_parameters_get_field_level_reasons(api, query):
     body = get(api, query, 400)
     assert body["error"]["code"] == "invalid_request" and body["error"]["fields"]
@@ -143,8 +156,10 @@ def test_empty_results_suggest_what_would_help(api):
     labels = [s["label"] for s in body["suggestions"]]
     assert any("within" in label for label in labels)
     wider = next(s for s in body["suggestions"] if "radius" in s["set"])
-    assert get(api, f"near=10001&radius={wider['set']['radius']}&specialty=trauma")["total"] \
+    assert (
+        get(api, f"near=10001&radius={wider['set']['radius']}&specialty=trauma")["total"]
         == wider["total"]
+    )
 
 
 def test_paging(api):
@@ -157,8 +172,9 @@ def test_paging(api):
 def test_search_responses_carry_etag_and_cache_control(api):
     response = api.get("/api/v1/therapists?near=10001")
     assert response.headers["Cache-Control"].startswith("public")
-    again = api.get("/api/v1/therapists?near=10001",
-                    headers={"If-None-Match": response.headers["ETag"]})
+    again = api.get(
+        "/api/v1/therapists?near=10001", headers={"If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 

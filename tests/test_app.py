@@ -44,8 +44,16 @@ def test_wrong_method_keeps_the_allow_header(client):
 def test_migrations_create_every_table_and_downgrade_cleanly(app, runner):
     with app.app_context():
         tables = set(inspect(engine()).get_table_names())
-    assert {"therapists", "offices", "licenses", "taxonomy_terms", "taxonomy_synonyms",
-            "ingest_runs", "rejects", "changes"} <= tables
+    assert {
+        "therapists",
+        "offices",
+        "licenses",
+        "taxonomy_terms",
+        "taxonomy_synonyms",
+        "ingest_runs",
+        "rejects",
+        "changes",
+    } <= tables
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -22,7 +22,7 @@ def test_every_command_is_documented(app):
     documented = set()
     for name, command in app.cli.commands.items():
         subcommands = getattr(command, "commands", None)
-        for full in ([f"{name} {sub}" for sub in subcommands] if subcommands else [name]):
+        for full in [f"{name} {sub}" for sub in subcommands] if subcommands else [name]:
             documented.add(full)
             assert full in README, f"`flask {full}` is not in README.md"
     assert {"ingest", "index rebuild", "index sync", "sample", "db upgrade"} <= documented

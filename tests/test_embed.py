@@ -29,10 +29,30 @@ def partners(corpus_app) -> dict[str, str]:
     """Partners of the corpus: one showing couples near Chelsea, one compact and themed, one
     disabled."""
     keys = {
-        "clinic": add_partner(corpus_app, "Clinic", "--origin", CLINIC, "--origin", BLOG,
-                              "--default", "couples=true", "--default", "near=10001"),
-        "themed": add_partner(corpus_app, "Themed", "--origin", CLINIC, "--layout", "compact",
-                              "--accent", "#ffd000", "--default", "specialty=polyamory"),
+        "clinic": add_partner(
+            corpus_app,
+            "Clinic",
+            "--origin",
+            CLINIC,
+            "--origin",
+            BLOG,
+            "--default",
+            "couples=true",
+            "--default",
+            "near=10001",
+        ),
+        "themed": add_partner(
+            corpus_app,
+            "Themed",
+            "--origin",
+            CLINIC,
+            "--layout",
+            "compact",
+            "--accent",
+            "#ffd000",
+            "--default",
+            "specialty=polyamory",
+        ),
         "off": add_partner(corpus_app, "Gone", "--origin", CLINIC),
     }
     result = corpus_app.test_cli_runner().invoke(args=["partners", "disable", "Gone"])
@@ -82,12 +102,15 @@ def test_the_visitors_choices_override_the_defaults(web, partners):
 
 
 def test_the_snippets_own_filters_survive_a_new_search_from_the_widget(web, partners):
-    _, soup = widget(web, f"partner={partners['clinic']}&specialty=ENM&frame=2"
-                          f"&origin={BLOG}")
+    _, soup = widget(web, f"partner={partners['clinic']}&specialty=ENM&frame=2&origin={BLOG}")
     form = soup.select_one("form.widget-form")
     carried = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
-    assert carried == {"partner": partners["clinic"], "origin": BLOG, "frame": "2",
-                       "specialty": "ENM"}
+    assert carried == {
+        "partner": partners["clinic"],
+        "origin": BLOG,
+        "frame": "2",
+        "specialty": "ENM",
+    }
 
 
 def test_only_the_partners_origins_may_frame_it_and_nothing_else_is_loaded(web, partners):
@@ -101,10 +124,13 @@ def test_only_the_partners_origins_may_frame_it_and_nothing_else_is_loaded(web, 
 
 
 def test_the_widget_sets_no_cookies_anywhere(web, partners):
-    for url in (f"/embed/v1/widget?partner={partners['clinic']}",
-                f"/embed/v1/widget?partner={partners['off']}", "/embed/v1/embed.js",
-                f"/embed/v1/widget?partner={partners['clinic']}&near=Springfield",
-                f"/embed/v1/widget?partner={partners['clinic']}&radius=-1"):
+    for url in (
+        f"/embed/v1/widget?partner={partners['clinic']}",
+        f"/embed/v1/widget?partner={partners['off']}",
+        "/embed/v1/embed.js",
+        f"/embed/v1/widget?partner={partners['clinic']}&near=Springfield",
+        f"/embed/v1/widget?partner={partners['clinic']}&radius=-1",
+    ):
         assert "Set-Cookie" not in web.get(url).headers, url
 
 
@@ -156,11 +182,18 @@ def test_the_snippet_script_is_small_and_loadable_from_any_site(web):
 
 
 def test_the_widget_counts_against_the_partners_own_limit(corpus_app, tmp_path):
-    key = add_partner(corpus_app, f"Tight {uuid.uuid4().hex[:6]}", "--origin", CLINIC,
-                      "--rate-limit", "2/minute")
-    node = create_app({"TESTING": True, "DATABASE_URL": corpus_app.config["DATABASE_URL"],
-                       "INDEX_DIR": corpus_app.config["INDEX_DIR"],
-                       "RATE_LIMIT": "1000/minute"}, instance_path=str(tmp_path / "node"))
+    key = add_partner(
+        corpus_app, f"Tight {uuid.uuid4().hex[:6]}", "--origin", CLINIC, "--rate-limit", "2/minute"
+    )
+    node = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": corpus_app.config["DATABASE_URL"],
+            "INDEX_DIR": corpus_app.config["INDEX_DIR"],
+            "RATE_LIMIT": "1000/minute",
+        },
+        instance_path=str(tmp_path / "node"),
+    )
     client = node.test_client()
     statuses = [client.get(f"/embed/v1/widget?partner={key}").status_code for _ in range(2)]
     statuses.append(client.get(f"/api/v1/taxonomy?partner={key}").status_code)
@@ -171,21 +204,21 @@ def test_the_widget_counts_against_the_partners_own_limit(corpus_app, tmp_path):
 
 
 def test_profile_and_search_pages_let_cms_discover_their_oembed(web):
-    search = BeautifulSoup(web.get("/?near=10001&couples=true").get_data(as_text=True),
-                           "html.parser")
+    search = BeautifulSoup(
+        web.get("/?near=10001&couples=true").get_data(as_text=True), "html.parser"
+    )
     link = search.select_one("link[type='application/json+oembed']")["href"]
-    card = web.get(link[len("http://localhost"):])
+    card = web.get(link[len("http://localhost") :])
     assert card.status_code == 200 and card.get_json()["type"] == "rich"
     url = web.get("/api/v1/therapists?q=Ana").get_json()["results"][0]["url"]
     profile = BeautifulSoup(web.get(url).get_data(as_text=True), "html.parser")
     link = profile.select_one("link[type='application/json+oembed']")["href"]
-    card = web.get(link[len("http://localhost"):]).get_json()
+    card = web.get(link[len("http://localhost") :]).get_json()
     assert card["title"].startswith("Ana López")
 
 
 def test_two_keys_in_one_request_are_refused(web, partners):
-    _, soup = widget(web, f"partner={partners['clinic']}&partner={partners['themed']}",
-                     status=403)
+    _, soup = widget(web, f"partner={partners['clinic']}&partner={partners['themed']}", status=403)
     assert not soup.select(".result")
 
 
@@ -195,22 +228,34 @@ def test_unknown_parameters_from_a_partners_page_are_ignored(web, partners):
 
 
 def test_start_again_inside_the_widget_keeps_the_frame_working(web, partners):
-    _, soup = widget(web, f"partner={partners['clinic']}&origin={BLOG}&frame=2"
-                          "&near=Springfield", status=422)
+    _, soup = widget(
+        web, f"partner={partners['clinic']}&origin={BLOG}&frame=2&near=Springfield", status=422
+    )
     again = soup.select_one("[role=alert] a[href^='/embed/v1/widget']")["href"]
-    assert parse_qs(urlsplit(again).query) == {"partner": [partners["clinic"]],
-                                               "origin": [BLOG], "frame": ["2"]}
+    assert parse_qs(urlsplit(again).query) == {
+        "partner": [partners["clinic"]],
+        "origin": [BLOG],
+        "frame": ["2"],
+    }
 
 
 def _node(corpus_app, tmp_path, **config):
-    return create_app({"TESTING": True, "DATABASE_URL": corpus_app.config["DATABASE_URL"],
-                       "INDEX_DIR": corpus_app.config["INDEX_DIR"], "RATE_LIMIT": "1000/minute",
-                       **config}, instance_path=str(tmp_path / f"n{uuid.uuid4().hex[:6]}"))
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": corpus_app.config["DATABASE_URL"],
+            "INDEX_DIR": corpus_app.config["INDEX_DIR"],
+            "RATE_LIMIT": "1000/minute",
+            **config,
+        },
+        instance_path=str(tmp_path / f"n{uuid.uuid4().hex[:6]}"),
+    )
 
 
 def test_a_limited_widget_explains_itself_inside_the_partners_frame(corpus_app, tmp_path):
-    key = add_partner(corpus_app, f"Busy {uuid.uuid4().hex[:6]}", "--origin", BLOG,
-                      "--rate-limit", "1/minute")
+    key = add_partner(
+        corpus_app, f"Busy {uuid.uuid4().hex[:6]}", "--origin", BLOG, "--rate-limit", "1/minute"
+    )
     client = _node(corpus_app, tmp_path).test_client()
     framed = {"Referer": BLOG + "/blog/post", "Sec-Fetch-Dest": "iframe"}
     url = f"/embed/v1/widget?partner={key}&origin={BLOG}&frame=1"
@@ -227,13 +272,15 @@ def test_a_limited_widget_explains_itself_inside_the_partners_frame(corpus_app, 
 def test_requests_from_elsewhere_cannot_use_up_a_partners_limit(corpus_app, tmp_path):
     """The key is public: requests that do not come from the partner's pages count in a bucket
     of their own, so a script elsewhere cannot black out the partner's widget."""
-    key = add_partner(corpus_app, f"Public {uuid.uuid4().hex[:6]}", "--origin", BLOG,
-                      "--rate-limit", "2/minute")
+    key = add_partner(
+        corpus_app, f"Public {uuid.uuid4().hex[:6]}", "--origin", BLOG, "--rate-limit", "2/minute"
+    )
     client = _node(corpus_app, tmp_path).test_client()
     url = f"/embed/v1/widget?partner={key}"
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
     framed = {"Referer": BLOG + "/", "Sec-Fetch-Dest": "iframe"}
     assert client.get(url, headers=framed).status_code == 200
-    assert client.get(f"/api/v1/taxonomy?partner={key}",
-                      headers={"Origin": BLOG}).status_code == 200
+    assert (
+        client.get(f"/api/v1/taxonomy?partner={key}", headers={"Origin": BLOG}).status_code == 200
+    )
     assert client.get(url, headers=framed).status_code == 429  # the partner's own bucket

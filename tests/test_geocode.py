@@ -39,8 +39,7 @@ SHARED_CENSUS = REPO / ".." / "shared" / "realdata" / "census_2010_Gaz_zcta_nati
 def read_zctas(path: Path) -> dict[str, tuple[float, float]]:
     """ZCTA -> Census internal point (lat, lon), skipping '#' comment lines."""
     with path.open(encoding="utf-8") as handle:
-        rows = csv.DictReader((line for line in handle if not line.startswith("#")),
-                              delimiter="\t")
+        rows = csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t")
         return {r["GEOID"]: (float(r["INTPTLAT"]), float(r["INTPTLONG"])) for r in rows}
 
 
@@ -53,8 +52,15 @@ def km(placement: Placement, point: tuple[float, float]) -> float:
 
 def office(**fields) -> dict:
     """An office record as the pipeline hands it over: every key present, most None."""
-    return {"address": None, "city": None, "state": None, "zip": None, "lat": None,
-            "lon": None, **fields}
+    return {
+        "address": None,
+        "city": None,
+        "state": None,
+        "zip": None,
+        "lat": None,
+        "lon": None,
+        **fields,
+    }
 
 
 class DownGeocoder(Geocoder):
@@ -90,11 +96,20 @@ def no_network(monkeypatch):
 
 # --- ZIP codes ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("zip_code", "city", "state"), [
-    ("10001", "New York", "NY"), ("02134", "Allston", "MA"), ("05401", "Burlington", "VT"),
-    ("60601", "Chicago", "IL"), ("94103", "San Francisco", "CA"), ("00901", "San Juan", "PR"),
-    ("96813", "Honolulu", "HI"), ("99501", "Anchorage", "AK"),
-])
+
+@pytest.mark.parametrize(
+    ("zip_code", "city", "state"),
+    [
+        ("10001", "New York", "NY"),
+        ("02134", "Allston", "MA"),
+        ("05401", "Burlington", "VT"),
+        ("60601", "Chicago", "IL"),
+        ("94103", "San Francisco", "CA"),
+        ("00901", "San Juan", "PR"),
+        ("96813", "Honolulu", "HI"),
+        ("99501", "Anchorage", "AK"),
+    ],
+)
 def test_zip_lands_in_its_city_within_a_few_km_of_the_census_point(zip_code, city, state):
     [place] = resolve_place(zip_code)
     assert (place.precision, place.city, place.state, place.zip) == ("zip", city, state, zip_code)
@@ -132,16 +147,20 @@ def test_military_zip_is_known_but_not_placed():
 
 # --- cities and states ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("query", "label", "downtown_zip"), [
-    ("Chicago, IL", "Chicago, IL", "60601"),
-    ("boston ma", "Boston, MA", "02108"),
-    ("Austin, Texas", "Austin, TX", "78701"),
-    ("austin texas", "Austin, TX", "78701"),
-    ("Pittsburg, PA", "Pittsburgh, PA", "15222"),
-    ("Philadelfia, PA", "Philadelphia, PA", "19103"),
-    ("Sant Paul, MN", "Saint Paul, MN", "55101"),
-    ("San Francisco, CA, USA", "San Francisco, CA", "94103"),
-])
+
+@pytest.mark.parametrize(
+    ("query", "label", "downtown_zip"),
+    [
+        ("Chicago, IL", "Chicago, IL", "60601"),
+        ("boston ma", "Boston, MA", "02108"),
+        ("Austin, Texas", "Austin, TX", "78701"),
+        ("austin texas", "Austin, TX", "78701"),
+        ("Pittsburg, PA", "Pittsburgh, PA", "15222"),
+        ("Philadelfia, PA", "Philadelphia, PA", "19103"),
+        ("Sant Paul, MN", "Saint Paul, MN", "55101"),
+        ("San Francisco, CA, USA", "San Francisco, CA", "94103"),
+    ],
+)
 def test_city_and_state_lands_near_downtown_despite_typos(query, label, downtown_zip):
     [place] = resolve_place(query)
     assert (place.precision, place.label) == ("city", label)
@@ -200,6 +219,7 @@ def test_typed_coordinates_are_exact():
 
 # --- addresses ------------------------------------------------------------------------------
 
+
 def test_address_is_placed_by_its_zip():
     [place] = resolve_place("350 5th Ave, New York, NY 10118")
     assert (place.precision, place.zip, place.state) == ("zip", "10118", "NY")
@@ -219,10 +239,12 @@ def test_address_without_commas_or_zip_finds_its_city():
 
 # --- offices --------------------------------------------------------------------------------
 
+
 def test_office_with_coordinates_is_exact_and_keeps_its_fields():
     placement = place_office(office(city="Boston", state="MA", zip="02108", lat=42.3, lon=-71.1))
-    assert placement == Placement(42.3, -71.1, "exact", "Boston, MA 02108", state="MA",
-                                  zip="02108", city="Boston")
+    assert placement == Placement(
+        42.3, -71.1, "exact", "Boston, MA 02108", state="MA", zip="02108", city="Boston"
+    )
 
 
 def test_office_at_null_island_is_placed_by_its_zip_instead():
@@ -244,35 +266,41 @@ def test_zip_in_another_state_than_the_written_city_yields_to_the_city():
     assert (placement.precision, placement.state) == ("city", "OR")
 
 
-@pytest.mark.parametrize("fields", [
-    {"state": "VT"},                                # never a state centroid for an office
-    {"city": "Springfield"},                        # ambiguous without a state
-    {"city": "Nowhereville", "state": "VT"},
-    {"address": "123 Main St"},
-    {},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"state": "VT"},  # never a state centroid for an office
+        {"city": "Springfield"},  # ambiguous without a state
+        {"city": "Nowhereville", "state": "VT"},
+        {"address": "123 Main St"},
+        {},
+    ],
+)
 def test_office_that_cannot_be_placed_gives_none(fields):
     assert place_office(office(**fields)) is None
 
 
 def test_online_failure_falls_back_to_offline_zip():
-    placement = place_office(office(address="1 Main St", city="Boston", state="MA",
-                                    zip="02108"), DownGeocoder())
+    placement = place_office(
+        office(address="1 Main St", city="Boston", state="MA", zip="02108"), DownGeocoder()
+    )
     assert (placement.precision, placement.zip) == ("zip", "02108")
 
 
 def test_online_street_match_is_address_precision():
     geocoder = FixedGeocoder(42.3588, -71.0578)
-    placement = place_office(office(address="1 City Hall Sq", city="Boston", state="MA",
-                                    zip="02108"), geocoder)
+    placement = place_office(
+        office(address="1 City Hall Sq", city="Boston", state="MA", zip="02108"), geocoder
+    )
     assert (placement.precision, placement.state, placement.zip) == ("address", "MA", "02108")
     assert (placement.lat, placement.lon) == (42.3588, -71.0578)
 
 
 def test_online_match_in_another_state_is_distrusted():
     geocoder = FixedGeocoder(39.7817, -89.6501)  # a Main St in Springfield, IL
-    placement = place_office(office(address="1 Main St", city="Boston", state="MA",
-                                    zip="02108"), geocoder)
+    placement = place_office(
+        office(address="1 Main St", city="Boston", state="MA", zip="02108"), geocoder
+    )
     assert (placement.precision, placement.zip) == ("zip", "02108")
 
 
@@ -286,12 +314,18 @@ def test_online_geocoder_is_only_asked_about_street_addresses():
 
 # --- geocoder objects -----------------------------------------------------------------------
 
+
 def test_offline_geocoder_speaks_geopy():
     geocoder = make_geocoder("offline")
     assert isinstance(geocoder, OfflineGeocoder) and isinstance(geocoder, Geocoder)
     location = geocoder.geocode("10001")
-    assert location.raw == {"precision": "zip", "state": "NY", "zip": "10001",
-                            "city": "New York", "label": "New York, NY 10001"}
+    assert location.raw == {
+        "precision": "zip",
+        "state": "NY",
+        "zip": "10001",
+        "city": "New York",
+        "label": "New York, NY 10001",
+    }
     springfields = geocoder.geocode("Springfield", exactly_one=False)
     assert len({loc.raw["state"] for loc in springfields}) == len(springfields) > 1
     assert geocoder.geocode("Xyzzyville") is None

@@ -44,8 +44,7 @@ def test_a_search_during_rebuild_answers_from_the_old_generation(app, ingest, wr
         assert sorted(p.name for p in Path(live.root).glob("gen-*")) == [old, seen["new"]]
 
 
-def test_searches_keep_answering_while_a_rebuild_runs_in_another_thread(app, ingest,
-                                                                          write_jsonl):
+def test_searches_keep_answering_while_a_rebuild_runs_in_another_thread(app, ingest, write_jsonl):
     ingest(write_jsonl([profile(id=str(i)) for i in range(200)]))
     with app.app_context():
         live = index_store()
@@ -77,9 +76,14 @@ def test_rebuild_with_two_writer_processes_indexes_everything(app, ingest, write
 
 
 def test_index_sync_brings_a_second_node_up_to_date(app, ingest, write_jsonl, runner, tmp_path):
-    node_b = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                         "INDEX_DIR": str(tmp_path / "node-b-index")},
-                        instance_path=str(tmp_path / "node-b"))
+    node_b = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "INDEX_DIR": str(tmp_path / "node-b-index"),
+        },
+        instance_path=str(tmp_path / "node-b"),
+    )
     b_runner = node_b.test_cli_runner()
     ingest(write_jsonl([profile(id="a", bio="grief"), profile(id="b", bio="anxiety")]))
     first = b_runner.invoke(args=["index", "sync"])
@@ -106,8 +110,9 @@ def test_an_unpublished_therapist_leaves_the_index_on_sync(app, ingest, write_js
         assert index_store().search_ids("grief") == hits[1:]
 
 
-def test_index_status_reports_generation_documents_and_pending_changes(app, ingest,
-                                                                       write_jsonl, runner):
+def test_index_status_reports_generation_documents_and_pending_changes(
+    app, ingest, write_jsonl, runner
+):
     ingest(write_jsonl([profile(id="a")]))
     result = runner.invoke(args=["index", "status"])
     assert '"documents": 1' in result.output and '"pending_changes": 0' in result.output

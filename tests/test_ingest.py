@@ -18,10 +18,13 @@ from .helpers import profile
 
 def therapists(app) -> list[Therapist]:
     with app.app_context(), sessions()() as s:
-        return list(s.scalars(
-            select(Therapist).options(selectinload(Therapist.offices))
-            .order_by(Therapist.source_id)
-        ))
+        return list(
+            s.scalars(
+                select(Therapist)
+                .options(selectinload(Therapist.offices))
+                .order_by(Therapist.source_id)
+            )
+        )
 
 
 def search(app, text: str) -> list[int]:
@@ -30,8 +33,12 @@ def search(app, text: str) -> list[int]:
 
 
 def test_jsonl_profiles_are_stored_and_searchable(app, ingest, write_jsonl):
-    path = write_jsonl([profile(id="a", bio="Specialist in attachment repair"),
-                        profile(id="b", name="Bo Chen", bio="Grief work")])
+    path = write_jsonl(
+        [
+            profile(id="a", bio="Specialist in attachment repair"),
+            profile(id="b", name="Bo Chen", bio="Grief work"),
+        ]
+    )
     result, summary, rejects = ingest(path)
     assert result.exit_code == 0
     assert (summary["read"], summary["created"], summary["rejected"]) == (2, 2, 0)
@@ -45,10 +52,12 @@ def test_json_array_and_csv_give_the_same_profiles(app, ingest, tmp_path):
     (tmp_path / "in.json").write_text(json.dumps(records))
     with open(tmp_path / "in.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id", "name", "specialties", "client_types", "address", "city",
-                         "state", "zip"])
-        writer.writerow(["c", "Cara Diaz", "poly;anxiety", "couples", "1 Main St", "Boston",
-                         "MA", "02108"])
+        writer.writerow(
+            ["id", "name", "specialties", "client_types", "address", "city", "state", "zip"]
+        )
+        writer.writerow(
+            ["c", "Cara Diaz", "poly;anxiety", "couples", "1 Main St", "Boston", "MA", "02108"]
+        )
         writer.writerow(["c", "", "", "", "2 Elm St", "Cambridge", "MA", "02139"])
     _, summary, _ = ingest(tmp_path / "in.json", tmp_path / "in.csv")
     assert (summary["read"], summary["created"]) == (3, 3)
@@ -59,18 +68,26 @@ def test_json_array_and_csv_give_the_same_profiles(app, ingest, tmp_path):
 
 
 REJECTION_RULES = [
-    ("out-of-range latitude", {"locations": [{"zip": "10001", "lat": 100, "lon": 101}]},
-     "locations[0].lat"),
-    ("unknown state", {"locations": [{"city": "Springfield", "state": "ZZ"}]},
-     "locations[0].state"),
+    (
+        "out-of-range latitude",
+        {"locations": [{"zip": "10001", "lat": 100, "lon": 101}]},
+        "locations[0].lat",
+    ),
+    (
+        "unknown state",
+        {"locations": [{"city": "Springfield", "state": "ZZ"}]},
+        "locations[0].state",
+    ),
     ("malformed ZIP", {"locations": [{"zip": "1000A"}]}, "locations[0].zip"),
     ("javascript: website", {"website": "javascript:alert(1)"}, "website"),
     ("javascript: photo", {"photo_url": "javascript:alert(1)"}, "photo_url"),
-    ("video not on YouTube/Vimeo", {"video_url": "https://evil.example.com/watch"},
-     "video_url"),
+    ("video not on YouTube/Vimeo", {"video_url": "https://evil.example.com/watch"}, "video_url"),
     ("video over http", {"video_url": "http://www.youtube.com/watch?v=abc"}, "video_url"),
-    ("no office and no telehealth state", {"locations": None, "telehealth_states": None},
-     "locations"),
+    (
+        "no office and no telehealth state",
+        {"locations": None, "telehealth_states": None},
+        "locations",
+    ),
     ("missing id", {"id": None}, "id"),
     ("missing name", {"name": None}, "name"),
     ("bad phone", {"phone": "12"}, "phone"),
@@ -80,10 +97,12 @@ REJECTION_RULES = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "change", "field"), REJECTION_RULES,
-                         ids=[r[0] for r in REJECTION_RULES])
-def test_each_rejection_rule_keeps_the_original_record(app, ingest, write_jsonl, rule, change,
-                                                       field):
+@pytest.mark.parametrize(
+    ("rule", "change", "field"), REJECTION_RULES, ids=[r[0] for r in REJECTION_RULES]
+)
+def test_each_rejection_rule_keeps_the_original_record(
+    app, ingest, write_jsonl, rule, change, field
+):
     bad = profile(**{"id": "bad", **change})
     path = write_jsonl([profile(id="good"), bad])
     result, summary, rejects = ingest(path)
@@ -142,11 +161,15 @@ def index_store_status(app) -> dict:
 
 
 def test_synonyms_map_to_canonical_terms_and_imply_couples(app, ingest, write_jsonl):
-    ingest(write_jsonl([
-        profile(id="a", specialties=["ENM", "kink-aware"], client_types=["individuals"]),
-        profile(id="b", specialties=["marriage counseling"], client_types=None),
-        profile(id="c", specialties=["Equine-assisted"], client_types=["individuals"]),
-    ]))
+    ingest(
+        write_jsonl(
+            [
+                profile(id="a", specialties=["ENM", "kink-aware"], client_types=["individuals"]),
+                profile(id="b", specialties=["marriage counseling"], client_types=None),
+                profile(id="c", specialties=["Equine-assisted"], client_types=["individuals"]),
+            ]
+        )
+    )
     a, b, c = therapists(app)
     assert {"polyamory", "kink"} <= set(a.specialties)
     assert a.term_sources["specialty:polyamory"] == "ENM"
@@ -157,16 +180,22 @@ def test_synonyms_map_to_canonical_terms_and_imply_couples(app, ingest, write_js
 
 
 def test_unknown_terms_are_counted_in_the_summary(ingest, write_jsonl):
-    _, summary, _ = ingest(write_jsonl([
-        profile(id="a", specialties=["Equine-assisted", "anxiety"]),
-        profile(id="b", modalities=["equine-assisted"]),
-    ]))
+    _, summary, _ = ingest(
+        write_jsonl(
+            [
+                profile(id="a", specialties=["Equine-assisted", "anxiety"]),
+                profile(id="b", modalities=["equine-assisted"]),
+            ]
+        )
+    )
     assert summary["unknown_terms"] == {"equine-assisted": 2}
 
 
 def test_html_in_bios_is_sanitised(app, ingest, write_jsonl):
-    bio = ('<p>Hello <strong>there</strong></p><script>alert("x")</script>'
-           '<a href="javascript:alert(1)">click</a><img src=x onerror=alert(1)>')
+    bio = (
+        '<p>Hello <strong>there</strong></p><script>alert("x")</script>'
+        '<a href="javascript:alert(1)">click</a><img src=x onerror=alert(1)>'
+    )
     ingest(write_jsonl([profile(id="a", bio=bio)]))
     [t] = therapists(app)
     assert "<script" not in t.bio and "alert" not in t.bio and "onerror" not in t.bio
@@ -175,12 +204,26 @@ def test_html_in_bios_is_sanitised(app, ingest, write_jsonl):
 
 
 def test_names_phones_and_zips_are_normalised(app, ingest, write_jsonl):
-    ingest(write_jsonl([profile(
-        id="a", name="  Jose\u0301   Nu\u00f1ez ", phone="(212) 555-0147",
-        credentials="LMFT,PhD",
-        locations=[{"address": "1 Main St", "city": "Cortland", "state": "new york",
-                    "zip": "13069.0"}],
-    )]))
+    ingest(
+        write_jsonl(
+            [
+                profile(
+                    id="a",
+                    name="  Jose\u0301   Nu\u00f1ez ",
+                    phone="(212) 555-0147",
+                    credentials="LMFT,PhD",
+                    locations=[
+                        {
+                            "address": "1 Main St",
+                            "city": "Cortland",
+                            "state": "new york",
+                            "zip": "13069.0",
+                        }
+                    ],
+                )
+            ]
+        )
+    )
     [t] = therapists(app)
     assert t.name == "Jos\u00e9 Nu\u00f1ez"
     assert t.phone == "+12125550147"
@@ -190,12 +233,21 @@ def test_names_phones_and_zips_are_normalised(app, ingest, write_jsonl):
 
 
 def test_offices_record_how_precisely_they_were_placed(app, ingest, write_jsonl):
-    ingest(write_jsonl([profile(id="a", locations=[
-        {"zip": "10001", "lat": 40.75, "lon": -73.99},
-        {"address": "1 Main St", "zip": "02108"},
-        {"city": "Pittsburg", "state": "PA"},
-        {"city": "Nowhereville", "state": "KS"},
-    ])]))
+    ingest(
+        write_jsonl(
+            [
+                profile(
+                    id="a",
+                    locations=[
+                        {"zip": "10001", "lat": 40.75, "lon": -73.99},
+                        {"address": "1 Main St", "zip": "02108"},
+                        {"city": "Pittsburg", "state": "PA"},
+                        {"city": "Nowhereville", "state": "KS"},
+                    ],
+                )
+            ]
+        )
+    )
     [t] = therapists(app)
     assert [o.precision for o in t.offices] == ["exact", "zip", "city", None]
     pittsburgh = t.offices[2]
@@ -203,14 +255,16 @@ def test_offices_record_how_precisely_they_were_placed(app, ingest, write_jsonl)
 
 
 def test_an_office_that_cannot_be_placed_keeps_its_profile_and_is_counted(ingest, write_jsonl):
-    _, summary, _ = ingest(write_jsonl([profile(id="a", locations=[
-        {"city": "Nowhereville", "state": "KS"}])]))
+    _, summary, _ = ingest(
+        write_jsonl([profile(id="a", locations=[{"city": "Nowhereville", "state": "KS"}])])
+    )
     assert summary["created"] == 1 and summary["offices_not_geolocated"] == 1
 
 
 def test_dry_run_writes_nothing(app, ingest, write_jsonl):
-    _, summary, rejects = ingest(write_jsonl([profile(id="a"), profile(id=None)]),
-                                 extra=("--dry-run",))
+    _, summary, rejects = ingest(
+        write_jsonl([profile(id="a"), profile(id=None)]), extra=("--dry-run",)
+    )
     assert summary["dry_run"] and (summary["created"], summary["rejected"]) == (1, 1)
     assert len(rejects) == 1
     assert therapists(app) == []
@@ -219,8 +273,9 @@ def test_dry_run_writes_nothing(app, ingest, write_jsonl):
 
 
 def test_the_same_id_twice_in_one_run_keeps_the_later_record(app, ingest, write_jsonl):
-    _, summary, _ = ingest(write_jsonl([profile(id="a", name="First"),
-                                        profile(id="a", name="Second")]))
+    _, summary, _ = ingest(
+        write_jsonl([profile(id="a", name="First"), profile(id="a", name="Second")])
+    )
     assert summary["read"] == 2 and summary["superseded"] == 1
     assert [t.name for t in therapists(app)] == ["Second"]
 

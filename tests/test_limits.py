@@ -17,16 +17,21 @@ TOKEN = {"Authorization": "Bearer test-admin-token"}
 
 def node(app, tmp_path, **config):
     """Another app (a node) on the same database and index, with its own settings."""
-    settings = {"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                "INDEX_DIR": app.config["INDEX_DIR"], "ADMIN_TOKEN": "test-admin-token",
-                **config}
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "INDEX_DIR": app.config["INDEX_DIR"],
+        "ADMIN_TOKEN": "test-admin-token",
+        **config,
+    }
     return create_app(settings, instance_path=str(tmp_path / f"node-{uuid.uuid4().hex[:6]}"))
 
 
 @pytest.fixture
 def indexed(app, client):
-    response = client.post("/api/v1/admin/ingest", headers=TOKEN,
-                           data=json.dumps([profile(id="a", bio="Grief work.")]))
+    response = client.post(
+        "/api/v1/admin/ingest", headers=TOKEN, data=json.dumps([profile(id="a", bio="Grief work.")])
+    )
     assert response.status_code == 200, response.json
     return app
 
@@ -42,12 +47,15 @@ def test_too_many_requests_get_429_with_retry_after(indexed, tmp_path):
 
 def test_limits_are_per_client_address(indexed, tmp_path):
     client = node(indexed, tmp_path, RATE_LIMIT="1/minute").test_client()
-    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}
-                      ).status_code == 200
-    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}
-                      ).status_code == 429
-    assert client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.2"}
-                      ).status_code == 200
+    assert (
+        client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 200
+    )
+    assert (
+        client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 429
+    )
+    assert (
+        client.get("/api/v1/taxonomy", environ_base={"REMOTE_ADDR": "192.0.2.2"}).status_code == 200
+    )
 
 
 def test_nodes_share_limits_through_redis(indexed, tmp_path):
@@ -66,8 +74,11 @@ def test_cached_search_responses_follow_edits(indexed, client):
     again = client.get("/api/v1/therapists?q=grief")
     assert again.get_data() == first.get_data()
     assert again.headers["ETag"] == first.headers["ETag"]
-    client.post("/api/v1/admin/ingest", headers=TOKEN,
-                data=json.dumps([profile(id="b", name="Bo Chen", bio="Grief and loss.")]))
+    client.post(
+        "/api/v1/admin/ingest",
+        headers=TOKEN,
+        data=json.dumps([profile(id="b", name="Bo Chen", bio="Grief and loss.")]),
+    )
     after = client.get("/api/v1/therapists?q=grief")
     assert after.headers["ETag"] != first.headers["ETag"]
     assert after.json["total"] == 2

@@ -48,10 +48,18 @@ def oembed(client, url: str, status: int = 200, **params):
 @pytest.fixture
 def site(client):
     profiles = [
-        profile(id="a", name="Ana López & Co", credentials="LMFT, PhD",
-                specialties=["ENM", "kink", "communication"]),
-        profile(id="b", name="Bo Chen", specialties=["ENM"],
-                locations=[{"city": "Hoboken", "state": "NJ", "zip": "07030"}]),
+        profile(
+            id="a",
+            name="Ana López & Co",
+            credentials="LMFT, PhD",
+            specialties=["ENM", "kink", "communication"],
+        ),
+        profile(
+            id="b",
+            name="Bo Chen",
+            specialties=["ENM"],
+            locations=[{"city": "Hoboken", "state": "NJ", "zip": "07030"}],
+        ),
         profile(id="c", name="Cy Ray", specialties=["grief"], client_types=["individuals"]),
     ]
     response = client.post("/api/v1/admin/ingest", headers=TOKEN, data=json.dumps(profiles))
@@ -108,18 +116,21 @@ def test_a_search_that_finds_nobody_says_so(site):
     assert "No therapist matches" in body["html"]
 
 
-@pytest.mark.parametrize("url", [
-    "https://elsewhere.example/therapists/ana",      # another host
-    "http://localhost:8080/therapists/ana",          # another port
-    f"{SITE}/therapists/nobody-here",                # no such profile
-    f"{SITE}/api/v1/taxonomy",                       # not a page
-    f"{SITE}/docs",
-    f"{SITE}/therapists/a/b",
-    "javascript:alert(1)",
-    "not a url",
-    f"{SITE}/?specialty=polyamry",                   # a search that cannot be run
-    f"{SITE}/?near=Nowhereville%2C+KS",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://elsewhere.example/therapists/ana",  # another host
+        "http://localhost:8080/therapists/ana",  # another port
+        f"{SITE}/therapists/nobody-here",  # no such profile
+        f"{SITE}/api/v1/taxonomy",  # not a page
+        f"{SITE}/docs",
+        f"{SITE}/therapists/a/b",
+        "javascript:alert(1)",
+        "not a url",
+        f"{SITE}/?specialty=polyamry",  # a search that cannot be run
+        f"{SITE}/?near=Nowhereville%2C+KS",
+    ],
+)
 def test_urls_that_are_not_profile_or_search_pages_of_this_site_are_404(site, url):
     error = oembed(site, url, 404).json["error"]
     assert error["code"] == "not_found" and error["message"]
@@ -128,15 +139,16 @@ def test_urls_that_are_not_profile_or_search_pages_of_this_site_are_404(site, ur
 def test_an_unpublished_profile_is_404(site):
     slug = slug_of(site, "Bo Chen")
     therapist_id = site.get("/api/v1/therapists?q=Bo+Chen").json["results"][0]["id"]
-    assert site.delete(f"/api/v1/admin/therapists/{therapist_id}", headers=TOKEN
-                       ).status_code == 204
+    assert site.delete(f"/api/v1/admin/therapists/{therapist_id}", headers=TOKEN).status_code == 204
     oembed(site, f"{SITE}/therapists/{quote(slug)}", 404)
 
 
 def test_xml_is_not_implemented_and_a_missing_url_is_400(site):
     slug = slug_of(site, "Cy Ray")
-    assert oembed(site, f"{SITE}/therapists/{slug}", 501, format="xml"
-                  ).json["error"]["code"] == "not_implemented"
+    assert (
+        oembed(site, f"{SITE}/therapists/{slug}", 501, format="xml").json["error"]["code"]
+        == "not_implemented"
+    )
     response = site.get("/oembed")
     assert response.status_code == 400 and "url" in response.json["error"]["fields"]
     response = site.get("/oembed", query_string={"url": f"{SITE}/", "maxwidth": "0"})

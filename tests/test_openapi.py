@@ -32,20 +32,30 @@ def test_description_is_valid_openapi_3_1(description):
 
 
 def _routes(app, prefix: str = "") -> set[tuple[str, str]]:
-    return {(FLASK_PARAM.sub(r"{\1}", rule.rule), method.lower())
-            for rule in app.url_map.iter_rules() if rule.rule.startswith(prefix)
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {
+        (FLASK_PARAM.sub(r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(prefix)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def _documented(description: dict) -> set[tuple[str, str]]:
-    return {(path, method) for path, item in description["paths"].items()
-            for method in item if method != "parameters"}
+    return {
+        (path, method)
+        for path, item in description["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
 
 
 def test_every_api_route_is_documented_and_nothing_else(app, description):
     api_routes = _routes(app, "/api/v1")
-    assert {("/api/v1/therapists", "get"), ("/api/v1/admin/ingest", "post"),
-            ("/api/v1/admin/therapists/{therapist_id}", "delete")} <= api_routes
+    assert {
+        ("/api/v1/therapists", "get"),
+        ("/api/v1/admin/ingest", "post"),
+        ("/api/v1/admin/therapists/{therapist_id}", "delete"),
+    } <= api_routes
     assert api_routes <= _documented(description)
     assert {("/healthz", "get"), ("/readyz", "get")} <= _documented(description)
     assert _documented(description) <= _routes(app), "a documented operation does not exist"
@@ -64,8 +74,15 @@ def test_admin_operations_need_the_bearer_token(description):
 
 def test_errors_are_documented_in_the_one_shape(description):
     responses = description["components"]["responses"]
-    for name in ("InvalidRequest", "Unauthorized", "NotFound", "UnknownLocation",
-                 "TooManyRequests", "Unavailable", "Error"):
+    for name in (
+        "InvalidRequest",
+        "Unauthorized",
+        "NotFound",
+        "UnknownLocation",
+        "TooManyRequests",
+        "Unavailable",
+        "Error",
+    ):
         schema = responses[name]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Error"}, name
     assert "Retry-After" in responses["TooManyRequests"]["headers"]
@@ -76,12 +93,15 @@ def test_errors_are_documented_in_the_one_shape(description):
 
 
 def test_search_parameters_come_from_the_request_schema(description):
-    params = {p["name"]: p for p in
-              description["paths"]["/api/v1/therapists"]["get"]["parameters"]}
+    params = {p["name"]: p for p in description["paths"]["/api/v1/therapists"]["get"]["parameters"]}
     assert params["specialty"]["schema"]["type"] == "array"
     assert params["specialty"]["explode"] is True
-    assert params["per_page"]["schema"] == {"type": "integer", "default": 20, "minimum": 1,
-                                            "maximum": 50}
+    assert params["per_page"]["schema"] == {
+        "type": "integer",
+        "default": 20,
+        "minimum": 1,
+        "maximum": 50,
+    }
     assert params["radius"]["schema"]["exclusiveMinimum"] == 0
     assert params["unit"]["schema"]["enum"] == ["mi", "km"]
 
@@ -93,8 +113,9 @@ class _Links(HTMLParser):
         self.urls: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.urls += [value for name, value in attrs
-                      if name in ("src", "href", "data-spec-url") and value]
+        self.urls += [
+            value for name, value in attrs if name in ("src", "href", "data-spec-url") and value
+        ]
 
 
 def test_docs_page_loads_everything_from_the_app(client):
@@ -133,22 +154,28 @@ def strict(corpus_app):
             schema["additionalProperties"] = False
 
     def check(name: str, body) -> None:
-        validator = Draft202012Validator({"$ref": f"#/components/schemas/{name}",
-                                          "components": doc["components"]})
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                  for e in validator.iter_errors(body)]
+        validator = Draft202012Validator(
+            {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+        )
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(body)
+        ]
         assert not errors, errors
 
     return check
 
 
-@pytest.mark.parametrize("query", [
-    "near=10001&couples=true",            # distances, facets, location
-    "near=10001&video=true&couples=true",  # a remote match
-    "near=10001&specialty=poly",           # a synonym in match.terms
-    "q=gottman",                           # text matches, no place
-    "near=10001&radius=1&specialty=trauma",  # nothing: suggestions
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "near=10001&couples=true",  # distances, facets, location
+        "near=10001&video=true&couples=true",  # a remote match
+        "near=10001&specialty=poly",  # a synonym in match.terms
+        "q=gottman",  # text matches, no place
+        "near=10001&radius=1&specialty=trauma",  # nothing: suggestions
+    ],
+)
 def test_search_responses_document_every_field(corpus_app, strict, query):
     response = corpus_app.test_client().get(f"/api/v1/therapists?{query}")
     assert response.status_code == 200
@@ -160,12 +187,14 @@ def test_profile_taxonomy_errors_and_health_document_every_field(corpus_app, str
     ana = client.get("/api/v1/therapists?near=10001&specialty=ENM").json["results"][0]
     strict("Profile", client.get(ana["api_url"]).json)
     strict("Taxonomy", client.get("/api/v1/taxonomy").json)
-    for url, status in [("/api/v1/therapists?specialty=polyamry", 400),
-                        ("/api/v1/therapists?radius=-1&colour=blue", 400),
-                        ("/api/v1/therapists?near=Springfield", 422),
-                        ("/api/v1/therapists?near=Nowhereville%2C+KS", 422),
-                        ("/api/v1/therapists/999999", 404),
-                        ("/api/v1/admin/therapists/1", 405)]:
+    for url, status in [
+        ("/api/v1/therapists?specialty=polyamry", 400),
+        ("/api/v1/therapists?radius=-1&colour=blue", 400),
+        ("/api/v1/therapists?near=Springfield", 422),
+        ("/api/v1/therapists?near=Nowhereville%2C+KS", 422),
+        ("/api/v1/therapists/999999", 404),
+        ("/api/v1/admin/therapists/1", 405),
+    ]:
         response = client.get(url)
         assert response.status_code == status, url
         strict("Error", response.json)
@@ -199,8 +228,7 @@ fuzzed = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex="^/ap
 
 
 @fuzzed.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_fuzzed_requests_get_documented_responses(case):
     # A schema-valid query may still get a 400: rules across parameters (near, or lat and lon;
     # sort=distance needs a place; radius at most 500 mi or 800 km) and unknown terms cannot
@@ -212,11 +240,24 @@ def test_fuzzed_requests_get_documented_responses(case):
 # Schema-valid random values are mostly unknown terms and places (400, 422). These searches
 # use real terms, synonyms and places, so that they reach the place, filter, text, facet,
 # paging and suggestion code, and check each answer against the description.
-PLACES = ["10001", "Brooklyn, NY", "Hoboken, NJ", "02108", "White Plains, NY", "Springfield",
-          "St. Paul, MN", "Nowhereville, KS", "90210", "NY"]
+PLACES = [
+    "10001",
+    "Brooklyn, NY",
+    "Hoboken, NJ",
+    "02108",
+    "White Plains, NY",
+    "Springfield",
+    "St. Paul, MN",
+    "Nowhereville, KS",
+    "90210",
+    "NY",
+]
 FLAGS = ["couples", "video", "intro_video", "accepting", "free_consultation", "sliding_scale"]
-IN_CORPUS = {"specialty": ["ENM", "poly", "polyamory", "kink-aware", "anxiety", "attachment"],
-             "modality": ["gottman", "EFT", "CBT"], "session_format": ["video", "in person"]}
+IN_CORPUS = {
+    "specialty": ["ENM", "poly", "polyamory", "kink-aware", "anxiety", "attachment"],
+    "modality": ["gottman", "EFT", "CBT"],
+    "session_format": ["video", "in person"],
+}
 
 
 @st.composite
@@ -226,45 +267,60 @@ def searches(draw, terms: dict[str, list[str]]) -> list[tuple[str, str]]:
     if where == "near":
         query.append(("near", draw(st.one_of(st.just("10001"), st.sampled_from(PLACES)))))
     elif where == "latlon":
-        query += [("lat", str(draw(st.floats(40.5, 41)))),
-                  ("lon", str(draw(st.floats(-74.3, -73.7))))]
+        query += [
+            ("lat", str(draw(st.floats(40.5, 41)))),
+            ("lon", str(draw(st.floats(-74.3, -73.7)))),
+        ]
     if where != "none" and draw(st.booleans()):
         unit = draw(st.sampled_from(["mi", "km"]))
-        query += [("unit", unit), ("radius", str(draw(st.floats(0.1, 500 if unit == "mi"
-                                                                         else 800))))]
-    for param, kind in (("specialty", "specialty"), ("modality", "modality"),
-                        ("format", "session_format")):
+        query += [
+            ("unit", unit),
+            ("radius", str(draw(st.floats(0.1, 500 if unit == "mi" else 800)))),
+        ]
+    for param, kind in (
+        ("specialty", "specialty"),
+        ("modality", "modality"),
+        ("format", "session_format"),
+    ):
         term = st.one_of(st.sampled_from(IN_CORPUS[kind]), st.sampled_from(terms[kind]))
         for value in draw(st.lists(term, max_size=2)):
             query.append((param, value))
     for flag in draw(st.lists(st.sampled_from(FLAGS), max_size=2, unique=True)):
         query.append((flag, draw(st.sampled_from(["true", "false", "1", "no", ""]))))
-    for param, values in (("language", ["Spanish", "English", "French"]),
-                          ("insurance", ["Aetna", "Cigna"])):
+    for param, values in (
+        ("language", ["Spanish", "English", "French"]),
+        ("insurance", ["Aetna", "Cigna"]),
+    ):
         if draw(st.integers(0, 3)) == 0:
             query.append((param, draw(st.sampled_from(values))))
     if draw(st.booleans()):
-        words = terms["specialty"] + terms["modality"] + ["Ana", "José", "couples", "anxeity",
-                                                          "gotman", '"open', "(", "*", "\\"]
-        query.append(("q", " ".join(draw(st.lists(st.sampled_from(words), min_size=1,
-                                                   max_size=3)))))
+        words = (
+            terms["specialty"]
+            + terms["modality"]
+            + ["Ana", "José", "couples", "anxeity", "gotman", '"open', "(", "*", "\\"]
+        )
+        query.append(
+            ("q", " ".join(draw(st.lists(st.sampled_from(words), min_size=1, max_size=3))))
+        )
     if draw(st.booleans()):
         query.append(("sort", draw(st.sampled_from(["relevance", "distance"]))))
     if draw(st.booleans()):
-        query += [("page", str(draw(st.integers(1, 4)))),
-                  ("per_page", str(draw(st.integers(1, 50))))]
+        query += [
+            ("page", str(draw(st.integers(1, 4)))),
+            ("per_page", str(draw(st.integers(1, 50)))),
+        ]
     return query
 
 
 @given(data=st.data())
-@settings(max_examples=50, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_realistic_searches_get_documented_answers(corpus_app, strict, data):
     client = corpus_app.test_client()
     taxonomy = client.get("/api/v1/taxonomy").json
-    terms = {kind: sorted({t["value"] for t in items} | {s for t in items
-                                                          for s in t["synonyms"]})
-             for kind, items in taxonomy.items()}
+    terms = {
+        kind: sorted({t["value"] for t in items} | {s for t in items for s in t["synonyms"]})
+        for kind, items in taxonomy.items()
+    }
     query = data.draw(searches(terms), label="query")
     response = client.get("/api/v1/therapists", query_string=query)
     body = response.get_json(silent=True)

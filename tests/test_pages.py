@@ -42,13 +42,16 @@ def card(soup: BeautifulSoup, name: str):
     raise AssertionError(f"{name} is not among {names(soup)}")
 
 
-@pytest.mark.parametrize("query", [
-    "near=10001&couples=true&specialty=ENM",
-    "near=10001&video=true",
-    "q=polyamorous couples",
-    "near=10001&radius=50&sort=distance&per_page=3&page=2",
-    "",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "near=10001&couples=true&specialty=ENM",
+        "near=10001&video=true",
+        "q=polyamorous couples",
+        "near=10001&radius=50&sort=distance&per_page=3&page=2",
+        "",
+    ],
+)
 def test_search_page_lists_what_the_api_finds_in_the_same_order(web, query):
     api = web.get(f"/api/v1/therapists?{query}").get_json()
     soup = page(web, f"/?{query}")
@@ -83,12 +86,17 @@ def test_a_result_says_distance_formats_acceptance_and_why_it_matched(web):
     text = ana.get_text(" ", strip=True)
     assert "0 mi · New York, NY" in text
     assert [li.get_text() for li in ana.select(".badges li")] == [
-        "In person", "Video", "Accepting new clients"]
+        "In person",
+        "Video",
+        "Accepting new clients",
+    ]
     why = ana.select_one(".why").get_text(" ", strip=True)
     assert "sees couples" in why
     assert '"ENM" means Polyamory' in why
-    assert ana.h3.a["href"] == "/therapists/" + web.get(
-        "/api/v1/therapists?q=Ana").get_json()["results"][0]["slug"]
+    assert (
+        ana.h3.a["href"]
+        == "/therapists/" + web.get("/api/v1/therapists?q=Ana").get_json()["results"][0]["slug"]
+    )
 
 
 def test_remote_video_results_say_online_and_where_licensed(web):
@@ -103,8 +111,13 @@ def test_pagination_links_keep_every_filter(web):
     assert nav.select_one("[aria-current=page]").get_text() == "1"
     following = nav.select_one("a[rel=next]")["href"]
     params = parse_qs(urlsplit(following).query)
-    assert params == {"near": ["10001"], "radius": ["50"], "couples": ["true"],
-                      "per_page": ["2"], "page": ["2"]}
+    assert params == {
+        "near": ["10001"],
+        "radius": ["50"],
+        "couples": ["true"],
+        "per_page": ["2"],
+        "page": ["2"],
+    }
     second = page(web, "/" + following)
     assert second.select_one("nav.pagination [aria-current=page]").get_text() == "2"
     assert set(names(second)).isdisjoint(names(soup))
@@ -158,13 +171,23 @@ def test_an_unknown_profile_is_a_404_page_and_unknown_api_paths_stay_json(web):
 
 
 FULL = profile(
-    id="full", name="Mina Ortega-Reyes", credentials="LMFT, PhD", pronouns="she/her",
-    bio='<p>I work with <strong>couples</strong> and polycules.</p><script>alert(1)</script>'
-        '<img src=x onerror="alert(2)"><a href="https://example.org" onclick="x()">more</a>',
+    id="full",
+    name="Mina Ortega-Reyes",
+    credentials="LMFT, PhD",
+    pronouns="she/her",
+    bio="<p>I work with <strong>couples</strong> and polycules.</p><script>alert(1)</script>"
+    '<img src=x onerror="alert(2)"><a href="https://example.org" onclick="x()">more</a>',
     approach="Gottman and EFT, <em>warmly</em>.",
-    modalities=["Gottman", "EFT"], insurance=["Aetna"], languages=["English", "Spanish"],
-    fee_min=140, fee_max=180, sliding_scale=True, free_consultation=True,
-    accepting_new_clients=True, phone="212-555-0147", email="mina@example.com",
+    modalities=["Gottman", "EFT"],
+    insurance=["Aetna"],
+    languages=["English", "Spanish"],
+    fee_min=140,
+    fee_max=180,
+    sliding_scale=True,
+    free_consultation=True,
+    accepting_new_clients=True,
+    phone="212-555-0147",
+    email="mina@example.com",
     website="https://mina.example.com/",
     licenses=[{"type": "LMFT", "number": "12345", "state": "NY"}],
     photo_url="https://images.example.org/mina.jpg",
@@ -174,8 +197,11 @@ FULL = profile(
 
 @pytest.fixture
 def full_profile(app, ingest, write_jsonl):
-    result, summary, rejects = ingest(write_jsonl([FULL, profile(
-        id="vim", name="Vic Imre", video_url="https://vimeo.com/76979871")]))
+    result, summary, rejects = ingest(
+        write_jsonl(
+            [FULL, profile(id="vim", name="Vic Imre", video_url="https://vimeo.com/76979871")]
+        )
+    )
     assert summary["created"] == 2, rejects
     client = app.test_client()
     slug = client.get("/api/v1/therapists?q=Mina").get_json()["results"][0]["url"]
@@ -187,16 +213,32 @@ def test_a_profile_shows_everything_public(full_profile):
     soup = page(client, url)
     text = soup.select_one("main").get_text(" ", strip=True)
     assert soup.h1.get_text(" ", strip=True) == "Mina Ortega-Reyes , LMFT, PhD"
-    for expected in ("she/her", "couples and polycules", "Gottman Method",
-                     "Emotionally Focused Therapy", "Polyamory & Ethical Non-Monogamy",
-                     "Couples", "350 5th Ave", "New York, NY 10118", "LMFT, NY (no. 12345)",
-                     "$140–$180 per session", "Sliding scale", "Free first consultation",
-                     "Insurance: Aetna", "English, Spanish", "(212) 555-0147",
-                     "mina@example.com", "Accepting new clients", "Video sessions for "
-                     "clients in NY"):
+    for expected in (
+        "she/her",
+        "couples and polycules",
+        "Gottman Method",
+        "Emotionally Focused Therapy",
+        "Polyamory & Ethical Non-Monogamy",
+        "Couples",
+        "350 5th Ave",
+        "New York, NY 10118",
+        "LMFT, NY (no. 12345)",
+        "$140–$180 per session",
+        "Sliding scale",
+        "Free first consultation",
+        "Insurance: Aetna",
+        "English, Spanish",
+        "(212) 555-0147",
+        "mina@example.com",
+        "Accepting new clients",
+        "Video sessions for clients in NY",
+    ):
         assert expected in text, expected
     assert soup.select_one("a[href='https://mina.example.com/']")["rel"] == [
-        "nofollow", "noopener", "noreferrer"]
+        "nofollow",
+        "noopener",
+        "noreferrer",
+    ]
 
 
 def test_profile_text_is_sanitised(full_profile):
@@ -237,20 +279,29 @@ def test_structured_data_and_link_previews_describe_the_therapist(full_profile):
 
 
 def test_photos_on_other_hosts_are_replaced_by_initials_unless_allowed(
-        full_profile, database_url, tmp_path):
+    full_profile, database_url, tmp_path
+):
     client, url = full_profile
     soup = page(client, url)
     assert not soup.select("img")
     assert soup.select_one(".avatar-initials").get_text() == "MO"
-    allowed = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATE_LIMIT": "",
-                          "INDEX_DIR": str(tmp_path / "index"),
-                          "PHOTO_ORIGINS": ["https://images.example.org"]},
-                         instance_path=str(tmp_path / "instance")).test_client()
+    allowed = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "RATE_LIMIT": "",
+            "INDEX_DIR": str(tmp_path / "index"),
+            "PHOTO_ORIGINS": ["https://images.example.org"],
+        },
+        instance_path=str(tmp_path / "instance"),
+    ).test_client()
     response = allowed.get(url, headers=HTML)
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert soup.select_one("img.avatar")["src"] == "https://images.example.org/mina.jpg"
-    assert "img-src 'self' data: https://images.example.org" in response.headers[
-        "Content-Security-Policy"]
+    assert (
+        "img-src 'self' data: https://images.example.org"
+        in response.headers["Content-Security-Policy"]
+    )
 
 
 def test_pages_allow_only_this_site_and_set_no_cookies(web):
@@ -283,11 +334,17 @@ def test_the_map_gets_the_results_on_the_page_and_the_searched_place(web):
 
 
 def test_a_tile_source_setting_reaches_the_map_and_the_policy(corpus_app, tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": corpus_app.config["DATABASE_URL"],
-                      "INDEX_DIR": corpus_app.config["INDEX_DIR"], "RATE_LIMIT": "",
-                      "MAP_TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
-                      "MAP_ATTRIBUTION": "© Example"},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": corpus_app.config["DATABASE_URL"],
+            "INDEX_DIR": corpus_app.config["INDEX_DIR"],
+            "RATE_LIMIT": "",
+            "MAP_TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
+            "MAP_ATTRIBUTION": "© Example",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     response = app.test_client().get("/?near=10001", headers=HTML)
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     data = json.loads(soup.select_one("#map-data").string)
@@ -296,9 +353,15 @@ def test_a_tile_source_setting_reaches_the_map_and_the_policy(corpus_app, tmp_pa
 
 
 def test_too_many_page_requests_get_a_429_page_with_retry_after(corpus_app, tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": corpus_app.config["DATABASE_URL"],
-                      "INDEX_DIR": corpus_app.config["INDEX_DIR"], "RATE_LIMIT": "2/minute"},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": corpus_app.config["DATABASE_URL"],
+            "INDEX_DIR": corpus_app.config["INDEX_DIR"],
+            "RATE_LIMIT": "2/minute",
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     client = app.test_client()
     assert [client.get("/", headers=HTML).status_code for _ in range(2)] == [200, 200]
     response = client.get("/", headers=HTML)
@@ -306,21 +369,34 @@ def test_too_many_page_requests_get_a_429_page_with_retry_after(corpus_app, tmp_
     assert int(response.headers["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize("url, embed", [
-    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=5",
-     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0"),
-    ("https://youtu.be/dQw4w9WgXcQ",
-     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0"),
-    ("https://m.youtube.com/shorts/dQw4w9WgXcQ",
-     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0"),
-    ("https://vimeo.com/channels/staffpicks/76979871",
-     "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1"),
-    ("https://player.vimeo.com/video/76979871", "https://player.vimeo.com/video/76979871"
-     "?dnt=1&autoplay=1"),
-    ("https://cdn.example.org/intro.mp4", "https://cdn.example.org/intro.mp4"),
-    ("https://www.youtube.com/channel/UC123", None),
-    ("http://cdn.example.org/intro.mp4", None),
-])
+@pytest.mark.parametrize(
+    "url, embed",
+    [
+        (
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=5",
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0",
+        ),
+        (
+            "https://youtu.be/dQw4w9WgXcQ",
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0",
+        ),
+        (
+            "https://m.youtube.com/shorts/dQw4w9WgXcQ",
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&rel=0",
+        ),
+        (
+            "https://vimeo.com/channels/staffpicks/76979871",
+            "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1",
+        ),
+        (
+            "https://player.vimeo.com/video/76979871",
+            "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1",
+        ),
+        ("https://cdn.example.org/intro.mp4", "https://cdn.example.org/intro.mp4"),
+        ("https://www.youtube.com/channel/UC123", None),
+        ("http://cdn.example.org/intro.mp4", None),
+    ],
+)
 def test_video_urls_become_privacy_friendly_players(url, embed):
     video = intro_video(url)
     assert (video.embed_url if video else None) == embed

@@ -24,7 +24,10 @@ from indexer.readers.hsds import hsds_to_profile
 DATA = Path(__file__).parent / "data" / "readers"
 # The shared real-data folder sits next to the repository (repo-relative, never absolute).
 HSDS_EXAMPLES = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "realdata"
     / "hsds3_openreferral_examples"
 )
 
@@ -48,26 +51,35 @@ def copy_as(tmp_path: Path, name: str, target: str, prefix: bytes = b"") -> Path
 # -- detection
 
 
-@pytest.mark.parametrize(("name", "fmt"), [
-    ("a.jsonl", "jsonl"), ("a.ndjson", "jsonl"), ("a.csv", "csv"), ("a.JSONL.gz", "jsonl"),
-    ("a.csv.gz", "csv"),
-])
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("a.jsonl", "jsonl"),
+        ("a.ndjson", "jsonl"),
+        ("a.csv", "csv"),
+        ("a.JSONL.gz", "jsonl"),
+        ("a.csv.gz", "csv"),
+    ],
+)
 def test_detect_by_extension_needs_no_content(tmp_path, name, fmt):
     path = tmp_path / name
     path.write_bytes(b"whatever is inside")
     assert detect_format(path) == fmt
 
 
-@pytest.mark.parametrize(("name", "fmt"), [
-    ("lines.txt", "jsonl"),
-    ("lines_in.json", "jsonl"),
-    ("profiles.json", "json"),
-    ("single.json", "json"),
-    ("array.txt", "json"),
-    ("table.txt", "csv"),
-    ("hsds_organization.json", "hsds"),
-    ("hsds_page.json", "hsds"),
-])
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("lines.txt", "jsonl"),
+        ("lines_in.json", "jsonl"),
+        ("profiles.json", "json"),
+        ("single.json", "json"),
+        ("array.txt", "json"),
+        ("table.txt", "csv"),
+        ("hsds_organization.json", "hsds"),
+        ("hsds_page.json", "hsds"),
+    ],
+)
 def test_detect_by_content(name, fmt):
     assert detect_format(DATA / name) == fmt
 
@@ -79,8 +91,9 @@ def test_detect_by_content_through_gzip_and_bom(tmp_path):
 
 def test_profiles_with_locations_are_not_hsds(tmp_path):
     path = tmp_path / "p.json"
-    path.write_text('[{"id": "1", "name": "A", "organization": "Acme", '
-                    '"locations": [{"zip": "10001"}]}]')
+    path.write_text(
+        '[{"id": "1", "name": "A", "organization": "Acme", "locations": [{"zip": "10001"}]}]'
+    )
     assert detect_format(path) == "json"
 
 
@@ -133,7 +146,9 @@ def test_jsonl_overlong_line_is_one_reject(tmp_path, monkeypatch):
     path.write_text('{"id": "1"}\n{"id": "2", "bio": "' + "x" * 500 + '"}\n{"id": "3"}\n')
     records = read(path)
     assert [(r.position, r.record) for r in records] == [
-        (1, {"id": "1"}), (2, None), (3, {"id": "3"})
+        (1, {"id": "1"}),
+        (2, None),
+        (3, {"id": "3"}),
     ]
     assert "longer than 50 bytes" in records[1].error
 
@@ -235,7 +250,11 @@ def test_non_object_values_are_rejects(tmp_path):
 def test_csv_groups_offices_by_id_and_splits_lists():
     records = read(DATA / "profiles.csv")
     assert [(r.position, ids([r])[0]) for r in records] == [
-        (2, "t1"), (4, "t2"), (6, None), (8, None), (10, "t5")
+        (2, "t1"),
+        (4, "t2"),
+        (6, None),
+        (8, None),
+        (10, "t5"),
     ]
     ana = records[0].record
     assert ana["specialties"] == ["ENM", "couples", "kink-aware"]
@@ -249,8 +268,14 @@ def test_csv_groups_offices_by_id_and_splits_lists():
         {"type": "Licensed Psychologist", "number": "PSY-77", "state": "NJ"},
     ]
     assert ana["locations"] == [
-        {"address": "1 Main St", "city": "New York", "state": "NY", "zip": "10001",
-         "lat": "40.75", "lon": "-73.99"},
+        {
+            "address": "1 Main St",
+            "city": "New York",
+            "state": "NY",
+            "zip": "10001",
+            "lat": "40.75",
+            "lon": "-73.99",
+        },
         {"address": "2 Side St", "city": "Hoboken", "state": "NJ", "zip": "7030.0"},
     ]
     assert "pronouns" not in ana and "bio" not in ana  # empty cells are absent
@@ -280,8 +305,13 @@ def test_csv_unnamed_and_repeated_columns_keep_their_cells(tmp_path):
     path = tmp_path / "cols.csv"
     path.write_text("id,name,zip,zip,\n1,Ana,10001,10002,note\n")
     (record,) = read(path)
-    assert record.record == {"id": "1", "name": "Ana", "zip_4": "10002", "column_5": "note",
-                             "locations": [{"zip": "10001"}]}
+    assert record.record == {
+        "id": "1",
+        "name": "Ana",
+        "zip_4": "10002",
+        "column_5": "note",
+        "locations": [{"zip": "10001"}],
+    }
 
 
 def test_csv_bom_and_bad_utf8(tmp_path):
@@ -352,8 +382,16 @@ def test_hsds_organization_gives_one_profile_per_service():
         "languages": ["Spanish"],
         "specialties": ["Couples counseling"],
         "session_formats": ["in_person", "video"],
-        "locations": [{"address": "5 River St, Suite 3", "city": "Hoboken", "state": "NJ",
-                       "zip": "07030", "lat": 40.74, "lon": -74.03}],
+        "locations": [
+            {
+                "address": "5 River St, Suite 3",
+                "city": "Hoboken",
+                "state": "NJ",
+                "zip": "07030",
+                "lat": 40.74,
+                "lon": -74.03,
+            }
+        ],
         "updated_at": "2024-05-01T12:00:00Z",
         "fee_min": 90,
         "fee_max": 150,
@@ -384,21 +422,31 @@ def test_hsds_to_profile_service_at_location():
     sal = {
         "id": "sal-1",
         "service": {"id": "svc-1", "name": "Counselling", "email": "a@example.org"},
-        "location": {"latitude": 100, "longitude": 101,
-                     "addresses": [{"address_1": "1 Main", "postal_code": "10001"}]},
+        "location": {
+            "latitude": 100,
+            "longitude": 101,
+            "addresses": [{"address_1": "1 Main", "postal_code": "10001"}],
+        },
     }
     assert hsds_to_profile(sal) == {
-        "id": "svc-1", "name": "Counselling", "email": "a@example.org",
+        "id": "svc-1",
+        "name": "Counselling",
+        "email": "a@example.org",
         "session_formats": ["in_person"],
         "locations": [{"address": "1 Main", "zip": "10001", "lat": 100, "lon": 101}],
     }
 
 
 @pytest.mark.skipif(not HSDS_EXAMPLES.is_dir(), reason="shared HSDS examples not present")
-@pytest.mark.parametrize("name", [
-    "service_full.json", "organization_full.json", "service_at_location_full.json",
-    "service_list.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "service_full.json",
+        "organization_full.json",
+        "service_at_location_full.json",
+        "service_list.json",
+    ],
+)
 def test_hsds_official_examples_map_to_the_counselling_service(name):
     path = HSDS_EXAMPLES / name
     assert detect_format(path) == "hsds"
@@ -455,8 +503,13 @@ def _write_big(path: Path, kind: str, count: int) -> None:
         elif kind == "json":
             fh.write("[")
         for i in range(count):
-            rec = {"id": f"t{i}", "name": f"Therapist {i}", "specialties": ["ENM", "EFT"],
-                   "bio": bio, "telehealth_states": ["NY"]}
+            rec = {
+                "id": f"t{i}",
+                "name": f"Therapist {i}",
+                "specialties": ["ENM", "EFT"],
+                "bio": bio,
+                "telehealth_states": ["NY"],
+            }
             if kind == "csv":
                 fh.write(f"t{i},Therapist {i},ENM;EFT,{bio},{i} Main St,New York,NY,10001\n")
             elif kind == "json":

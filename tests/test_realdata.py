@@ -30,23 +30,30 @@ def nppes_as_input_csv(source, target) -> int:
     """Map NPPES columns onto the input format's CSV columns, bytes otherwise untouched."""
     with open(source, newline="", encoding="utf-8") as fh, open(target, "w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["id", "name", "credentials", "address", "city", "state", "zip",
-                         "phone", "licenses"])
+        writer.writerow(
+            ["id", "name", "credentials", "address", "city", "state", "zip", "phone", "licenses"]
+        )
         rows = 0
         for row in csv.DictReader(fh):
-            name = " ".join(filter(None, (row["Provider First Name"],
-                                          row["Provider Last Name (Legal Name)"])))
+            name = " ".join(
+                filter(None, (row["Provider First Name"], row["Provider Last Name (Legal Name)"]))
+            )
             name = name or row["Provider Organization Name (Legal Business Name)"]
             license_state = row.get("Provider License Number State Code_1", "")
             license_number = row.get("Provider License Number_1", "")
-            writer.writerow([
-                row["NPI"], name, row["Provider Credential Text"],
-                row["Provider First Line Business Practice Location Address"],
-                row[PRACTICE + "City Name"],
-                row[PRACTICE + "State Name"], row[PRACTICE + "Postal Code"],
-                row[PRACTICE + "Telephone Number"],
-                f"LIC {license_number} {license_state}" if license_state else "",
-            ])
+            writer.writerow(
+                [
+                    row["NPI"],
+                    name,
+                    row["Provider Credential Text"],
+                    row["Provider First Line Business Practice Location Address"],
+                    row[PRACTICE + "City Name"],
+                    row[PRACTICE + "State Name"],
+                    row[PRACTICE + "Postal Code"],
+                    row[PRACTICE + "Telephone Number"],
+                    f"LIC {license_number} {license_state}" if license_state else "",
+                ]
+            )
             rows += 1
     return rows
 

@@ -16,10 +16,31 @@ from indexer.taxonomy import Taxonomy, load_taxonomy
 
 N = 2000
 CONTRACT_FIELDS = {
-    "id", "name", "credentials", "pronouns", "photo_url", "licenses", "bio", "approach",
-    "specialties", "modalities", "client_types", "session_formats", "video_url",
-    "telehealth_states", "languages", "insurance", "fee_min", "fee_max", "sliding_scale",
-    "accepting_new_clients", "free_consultation", "locations", "email", "phone", "website",
+    "id",
+    "name",
+    "credentials",
+    "pronouns",
+    "photo_url",
+    "licenses",
+    "bio",
+    "approach",
+    "specialties",
+    "modalities",
+    "client_types",
+    "session_formats",
+    "video_url",
+    "telehealth_states",
+    "languages",
+    "insurance",
+    "fee_min",
+    "fee_max",
+    "sliding_scale",
+    "accepting_new_clients",
+    "free_consultation",
+    "locations",
+    "email",
+    "phone",
+    "website",
     "updated_at",
 }
 VIDEO_URL = re.compile(
@@ -60,6 +81,7 @@ def visible_words(html: str) -> int:
 
 # --- determinism ---------------------------------------------------------------------------------
 
+
 def test_same_seed_same_profiles() -> None:
     assert list(generate_profiles(40, seed=5)) == list(generate_profiles(40, seed=5))
 
@@ -75,6 +97,7 @@ def test_profile_k_is_stable_whatever_the_count() -> None:
 
 
 # --- validity ------------------------------------------------------------------------------------
+
 
 def test_required_fields_and_contract_names(profiles: list[dict]) -> None:
     assert len({p["id"] for p in profiles}) == N
@@ -145,13 +168,22 @@ def test_bios(profiles: list[dict], tax: Taxonomy) -> None:
 
 # --- realistic mixes -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("name", "low", "high"),
     [
-        ("couples", 0.40, 0.70), ("polyamory", 0.06, 0.15), ("kink", 0.04, 0.11),
-        ("lgbtq", 0.18, 0.33), ("video", 0.60, 0.80), ("remote", 0.08, 0.16),
-        ("two_offices", 0.10, 0.20), ("intro_video", 0.19, 0.31), ("photo", 0.74, 0.86),
-        ("accepting", 0.68, 0.82), ("spanish", 0.11, 0.19), ("unknown_term", 0.06, 0.14),
+        ("couples", 0.40, 0.70),
+        ("polyamory", 0.06, 0.15),
+        ("kink", 0.04, 0.11),
+        ("lgbtq", 0.18, 0.33),
+        ("video", 0.60, 0.80),
+        ("remote", 0.08, 0.16),
+        ("two_offices", 0.10, 0.20),
+        ("intro_video", 0.19, 0.31),
+        ("photo", 0.74, 0.86),
+        ("accepting", 0.68, 0.82),
+        ("spanish", 0.11, 0.19),
+        ("unknown_term", 0.06, 0.14),
         ("out_of_network", 0.29, 0.41),
     ],
 )
@@ -168,8 +200,10 @@ def test_mix(profiles: list[dict], tax: Taxonomy, name: str, low: float, high: f
         "photo": lambda p: "photo_url" in p,
         "accepting": lambda p: p["accepting_new_clients"],
         "spanish": lambda p: "Spanish" in p["languages"],
-        "unknown_term": lambda p: bool(tax.resolve_all("specialty", p["specialties"])[1]
-                                       or tax.resolve_all("modality", p["modalities"])[1]),
+        "unknown_term": lambda p: bool(
+            tax.resolve_all("specialty", p["specialties"])[1]
+            or tax.resolve_all("modality", p["modalities"])[1]
+        ),
         "out_of_network": lambda p: p["insurance"] in ([], ["Out of network"]),
     }
     assert low <= share(profiles, preds[name]) <= high
@@ -194,6 +228,7 @@ def test_names_include_accents(profiles: list[dict]) -> None:
 
 
 # --- files ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
 def test_write_sample_round_trips(tmp_path, suffix: str) -> None:

@@ -1,11 +1,11 @@
 """The JSON API, /api/v1, with its OpenAPI description and offline docs page.
 
-    blueprint.py   the blueprint, its query parser, the admin check, request bodies
-    public.py      GET /therapists, /therapists/<id>, /taxonomy
-    admin.py       POST /admin/ingest, DELETE /admin/therapists/<id>
-    cache.py       the per-process cache of search responses and their ETags
-    schemas.py     marshmallow schemas of the responses (for the description)
-    openapi.py     GET /openapi.json and /docs
+blueprint.py   the blueprint, its query parser, the admin check, request bodies
+public.py      GET /therapists, /therapists/<id>, /taxonomy
+admin.py       POST /admin/ingest, DELETE /admin/therapists/<id>
+cache.py       the per-process cache of search responses and their ETags
+schemas.py     marshmallow schemas of the responses (for the description)
+openapi.py     GET /openapi.json and /docs
 """
 
 from __future__ import annotations

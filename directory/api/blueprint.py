@@ -30,20 +30,25 @@ class QueryArgs(FlaskParser):
     reasons in the one error shape instead of webargs' 422."""
 
     DEFAULT_VALIDATION_STATUS = 400
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
-                                   "query": None, "querystring": None}
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
 
     def load_querystring(self, req, schema) -> dict[str, Any]:
         return query_values(req.args)
 
-    def handle_error(self, error, req, schema, *, error_status_code, error_headers
-                     ) -> NoReturn:
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers) -> NoReturn:
         messages = error.messages
         if isinstance(messages, dict) and len(messages) == 1:
             # webargs nests the reasons under the location: {"query": {...}}.
             [messages] = messages.values()
-        raise ApiError(error_status_code or 400, "Invalid parameters: see fields.",
-                       fields=field_reasons(messages))
+        raise ApiError(
+            error_status_code or 400,
+            "Invalid parameters: see fields.",
+            fields=field_reasons(messages),
+        )
 
 
 class ApiBlueprint(Blueprint):
@@ -52,8 +57,12 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = QueryArgs()
 
 
-bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
-                  description="Search therapists, read profiles and the taxonomy; admin.")
+bp = ApiBlueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Search therapists, read profiles and the taxonomy; admin.",
+)
 
 
 def require_admin() -> None:

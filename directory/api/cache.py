@@ -45,7 +45,8 @@ def response_cache() -> ResponseCache:
     cache = current_app.extensions.get("directory.responses")
     if cache is None:
         cache = current_app.extensions["directory.responses"] = ResponseCache(
-            int(current_app.config["SEARCH_CACHE_SIZE"]))
+            int(current_app.config["SEARCH_CACHE_SIZE"])
+        )
     return cache
 
 

@@ -41,17 +41,22 @@ Search responses carry an `ETag`; send it back in `If-None-Match` for a 304.
 The admin endpoints need `Authorization: Bearer <DIRECTORY_ADMIN_TOKEN>`.
 """
 SWAGGER_UI_DIST = Path(str(files("flask_swagger_ui"))) / "dist"
-DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
-            "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 
 bp = Blueprint("openapi", __name__)
 _lock = threading.Lock()
 
 
 def _error(description: str, **extra: Any) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": ErrorSchema}}, **extra}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ErrorSchema}},
+        **extra,
+    }
 
 
 # Error responses referenced by name from the views' decorators (public.py, admin.py, ...).
@@ -59,44 +64,65 @@ RESPONSES = {
     "Error": _error("Any other error (405, 500, ...), in the same shape."),
     "InvalidRequest": _error(
         "`invalid_request`: bad parameters or body; `fields` gives the reasons by parameter, "
-        "and an unknown specialty, modality or format also gets `close_matches`."),
-    "Unauthorized": _error("`unauthorized`: a missing or wrong admin bearer token (or no "
-                           "DIRECTORY_ADMIN_TOKEN configured)."),
+        "and an unknown specialty, modality or format also gets `close_matches`."
+    ),
+    "Unauthorized": _error(
+        "`unauthorized`: a missing or wrong admin bearer token (or no "
+        "DIRECTORY_ADMIN_TOKEN configured)."
+    ),
     "NotFound": _error("`not_found`: no published therapist with this id."),
     "UnknownLocation": _error(
         "`unknown_location`: the place was not found; `ambiguous_location`: it matches "
-        "several places, listed in `candidates`."),
+        "several places, listed in `candidates`."
+    ),
     "PayloadTooLarge": _error("`payload_too_large`: the body is too large."),
     "TooManyRequests": _error(
         "`too_many_requests`: rate limited; retry after `Retry-After` seconds.",
-        headers={"Retry-After": {"description": "Seconds to wait.",
-                                 "schema": {"type": "integer"}}}),
+        headers={"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    ),
     "Unavailable": _error("`unavailable`: the search index is being built; retry shortly."),
 }
 
 
 def _ops(tag: str, summary: str, description: str, responses: dict) -> dict[str, Any]:
-    return {"get": {"tags": [tag], "summary": summary, "description": description,
-                    "responses": responses}}
+    return {
+        "get": {
+            "tags": [tag],
+            "summary": summary,
+            "description": description,
+            "responses": responses,
+        }
+    }
 
 
 # Routes outside the API blueprint (directory/health.py), described here, by endpoint.
 OTHER_ROUTES = {
-    "health.healthz": _ops("operations", "Liveness", "The process answers.", {
-        "200": {"description": "OK",
-                "content": {"application/json": {"schema": HealthSchema}}},
-        "default": "Error",
-    }),
-    "health.readyz": _ops(
-        "operations", "Readiness",
-        "Database and index reachable: the live index generation, its document count and "
-        "the change-log position it reflects.", {
-            "200": {"description": "Ready.",
-                    "content": {"application/json": {"schema": ReadySchema}}},
-            "503": {"description": "Not ready; `checks` says which part failed and why.",
-                    "content": {"application/json": {"schema": ReadySchema}}},
+    "health.healthz": _ops(
+        "operations",
+        "Liveness",
+        "The process answers.",
+        {
+            "200": {"description": "OK", "content": {"application/json": {"schema": HealthSchema}}},
             "default": "Error",
-        }),
+        },
+    ),
+    "health.readyz": _ops(
+        "operations",
+        "Readiness",
+        "Database and index reachable: the live index generation, its document count and "
+        "the change-log position it reflects.",
+        {
+            "200": {
+                "description": "Ready.",
+                "content": {"application/json": {"schema": ReadySchema}},
+            },
+            "503": {
+                "description": "Not ready; `checks` says which part failed and why.",
+                "content": {"application/json": {"schema": ReadySchema}},
+            },
+            "default": "Error",
+        },
+    ),
 }
 TAGS = [
     {"name": "search", "description": "Public: search, profiles, taxonomy."},
@@ -113,8 +139,9 @@ def exclusive_range(converter, field, ret: dict, **kwargs: Any) -> dict:
         if not isinstance(validator, validate.Range):
             continue
         for bound, inclusive, key, exclusive in (
-                (validator.min, validator.min_inclusive, "minimum", "exclusiveMinimum"),
-                (validator.max, validator.max_inclusive, "maximum", "exclusiveMaximum")):
+            (validator.min, validator.min_inclusive, "minimum", "exclusiveMinimum"),
+            (validator.max, validator.max_inclusive, "maximum", "exclusiveMaximum"),
+        ):
             if bound is not None and not inclusive and key in ret:
                 out[exclusive] = ret.pop(key)
     return out
@@ -122,9 +149,17 @@ def exclusive_range(converter, field, ret: dict, **kwargs: Any) -> dict:
 
 # Examples shown by the docs page (and tried first by API fuzzers).
 PARAMETER_EXAMPLES = {
-    "near": "10001", "radius": 10, "couples": True, "specialty": ["ENM"],
-    "modality": ["gottman"], "video": True, "q": "attachment communication",
-    "language": ["Spanish"], "insurance": ["Aetna"], "format": ["video"], "max_fee": 150,
+    "near": "10001",
+    "radius": 10,
+    "couples": True,
+    "specialty": ["ENM"],
+    "modality": ["gottman"],
+    "video": True,
+    "q": "attachment communication",
+    "language": ["Spanish"],
+    "insurance": ["Aetna"],
+    "format": ["video"],
+    "max_fee": 150,
 }
 
 
@@ -146,8 +181,10 @@ def _ordered(document: dict[str, Any]) -> dict[str, Any]:
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 responses = operation["responses"]
-                operation["responses"] = {k: responses[k] for k in sorted(
-                    responses, key=lambda k: (k == "default", str(k)))}
+                operation["responses"] = {
+                    k: responses[k]
+                    for k in sorted(responses, key=lambda k: (k == "default", str(k)))
+                }
     # Registered by flask-smorest for its pagination feature, which this API does not use.
     document["components"]["schemas"].pop("PaginationMetadata", None)
     return document
@@ -166,19 +203,30 @@ class DescriptionApi(Api):
 
 def build_description(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of every documented route of `app`."""
-    api = DescriptionApi(app, spec_kwargs={
-        "title": TITLE, "version": API_VERSION, "openapi_version": OPENAPI_VERSION,
-        "info": {"description": DESCRIPTION}, "tags": TAGS,
-    })
+    api = DescriptionApi(
+        app,
+        spec_kwargs={
+            "title": TITLE,
+            "version": API_VERSION,
+            "openapi_version": OPENAPI_VERSION,
+            "info": {"description": DESCRIPTION},
+            "tags": TAGS,
+        },
+    )
     # smorest adds a `flask openapi` command group; this service documents its commands in
     # the README (tests/test_docs.py), so it keeps to those.
     app.cli.commands.pop("openapi", None)
     spec = api.spec
     api.ma_plugin.converter.add_attribute_function(exclusive_range)
     api.ma_plugin.converter.add_parameter_attribute_function(query_parameter)
-    spec.components.security_scheme("bearerAuth", {
-        "type": "http", "scheme": "bearer",
-        "description": "The DIRECTORY_ADMIN_TOKEN of the service."})
+    spec.components.security_scheme(
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The DIRECTORY_ADMIN_TOKEN of the service.",
+        },
+    )
     for name, response in RESPONSES.items():
         spec.components.response(name, response)
     for name, blueprint in app.blueprints.items():
@@ -207,7 +255,8 @@ def openapi_json():
     """The OpenAPI 3.1 description."""
     response = current_app.response_class(
         json.dumps(description(current_app._get_current_object()), indent=1),
-        mimetype="application/json")
+        mimetype="application/json",
+    )
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -16,21 +16,33 @@ from .cache import etag, response_cache
 from .schemas import ProfileSchema, SearchResponseSchema, TaxonomySchema
 
 ETAG_HEADERS = {
-    "ETag": {"description": "Changes when the index or the query changes.",
-             "schema": {"type": "string"}},
+    "ETag": {
+        "description": "Changes when the index or the query changes.",
+        "schema": {"type": "string"},
+    },
     "Cache-Control": {"description": "public, max-age=30", "schema": {"type": "string"}},
 }
-IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False,
-                 "description": "An ETag from an earlier response: 304 when it still holds.",
-                 "schema": {"type": "string"}}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "An ETag from an earlier response: 304 when it still holds.",
+    "schema": {"type": "string"},
+}
 
 
 @bp.get("/therapists", tags=["search"], parameters=[IF_NONE_MATCH])
 @bp.arguments(SEARCH_ARGS, location="query")
-@bp.alt_response(200, schema=SearchResponseSchema, headers=ETAG_HEADERS, success=True,
-                 description="Results, facet counts, the resolved place.")
-@bp.alt_response(304, description="Not modified (If-None-Match matched the ETag).",
-                 headers=ETAG_HEADERS)
+@bp.alt_response(
+    200,
+    schema=SearchResponseSchema,
+    headers=ETAG_HEADERS,
+    success=True,
+    description="Results, facet counts, the resolved place.",
+)
+@bp.alt_response(
+    304, description="Not modified (If-None-Match matched the ETag).", headers=ETAG_HEADERS
+)
 @bp.alt_response(400, "InvalidRequest")
 @bp.alt_response(422, "UnknownLocation")
 @bp.alt_response(429, "TooManyRequests")
@@ -49,8 +61,7 @@ def therapists(args: dict[str, Any]):
         return current_app.response_class(status=304, headers=headers)
     cached = response_cache().get(tag)
     if cached is not None:
-        return current_app.response_class(cached, mimetype="application/json",
-                                          headers=headers)
+        return current_app.response_class(cached, mimetype="application/json", headers=headers)
     response = jsonify(run_search(args, snap))
     response.headers.update(headers)
     response_cache().put(tag, response.get_data())
@@ -73,8 +84,12 @@ def therapist(therapist_id: int):
 
 
 @bp.get("/taxonomy", tags=["search"])
-@bp.alt_response(200, schema=TaxonomySchema, success=True,
-                 description="Terms by kind: specialty, modality, client_type, session_format.")
+@bp.alt_response(
+    200,
+    schema=TaxonomySchema,
+    success=True,
+    description="Terms by kind: specialty, modality, client_type, session_format.",
+)
 @bp.alt_response(429, "TooManyRequests")
 def taxonomy_terms():
     """The taxonomy
@@ -83,9 +98,18 @@ def taxonomy_terms():
     value or any of its synonyms.
     """
     tax = taxonomy()
-    return jsonify({
-        kind: [{"value": t.slug, "label": t.label, "synonyms": list(t.synonyms),
-                "implies": list(t.implies), "group": t.group or None}
-               for t in terms.values()]
-        for kind, terms in tax.terms.items()
-    })
+    return jsonify(
+        {
+            kind: [
+                {
+                    "value": t.slug,
+                    "label": t.label,
+                    "synonyms": list(t.synonyms),
+                    "implies": list(t.implies),
+                    "group": t.group or None,
+                }
+                for t in terms.values()
+            ]
+            for kind, terms in tax.terms.items()
+        }
+    )

@@ -18,8 +18,9 @@ def _d(text: str, **extra: Any) -> dict[str, Any]:
     return {"description": text, **extra}
 
 
-def required(field_cls: type[fields.Field], *args: Any, text: str = "", nullable: bool = False,
-         **kw: Any) -> fields.Field:
+def required(
+    field_cls: type[fields.Field], *args: Any, text: str = "", nullable: bool = False, **kw: Any
+) -> fields.Field:
     """A field always present in the response (required), null only when `nullable`."""
     if text:
         kw["metadata"] = {**kw.get("metadata", {}), "description": text}
@@ -52,19 +53,30 @@ class PlaceCandidateSchema(ResponseSchema):
 
 
 class ErrorDetailSchema(ResponseSchema):
-    code = required(fields.String, text=(
-        "Machine-readable: invalid_request, unauthorized, forbidden, not_found, "
-        "method_not_allowed, payload_too_large, unknown_location, ambiguous_location, "
-        "unprocessable, too_many_requests, internal_error, unavailable."))
+    code = required(
+        fields.String,
+        text=(
+            "Machine-readable: invalid_request, unauthorized, forbidden, not_found, "
+            "method_not_allowed, payload_too_large, unknown_location, ambiguous_location, "
+            "unprocessable, too_many_requests, internal_error, unavailable."
+        ),
+    )
     message = required(fields.String, text="For people.")
     field_reasons = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), data_key="fields",
-        metadata=_d("Field-level reasons, by parameter or input field."))
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        data_key="fields",
+        metadata=_d("Field-level reasons, by parameter or input field."),
+    )
     close_matches = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.Nested(TermRefSchema)),
-        metadata=_d("An unknown specialty, modality or format: the closest known terms."))
-    candidates = fields.List(fields.Nested(PlaceCandidateSchema), metadata=_d(
-        "An ambiguous place (`ambiguous_location`): the places it could mean."))
+        keys=fields.String(),
+        values=fields.List(fields.Nested(TermRefSchema)),
+        metadata=_d("An unknown specialty, modality or format: the closest known terms."),
+    )
+    candidates = fields.List(
+        fields.Nested(PlaceCandidateSchema),
+        metadata=_d("An ambiguous place (`ambiguous_location`): the places it could mean."),
+    )
 
 
 class ErrorSchema(Schema):
@@ -88,8 +100,9 @@ class NearestLocationSchema(ResponseSchema):
 
 
 class MatchTermSchema(ResponseSchema):
-    how = required(fields.String,
-                   text='"listed on the profile" or "mentioned in the profile text".')
+    how = required(
+        fields.String, text='"listed on the profile" or "mentioned in the profile text".'
+    )
     field = fields.String(metadata=_d("specialty, modality, client_type or session_format."))
     value = fields.String(metadata=_d("The canonical slug matched."))
     label = fields.String()
@@ -101,8 +114,11 @@ class MatchTermSchema(ResponseSchema):
 
 class MatchSchema(ResponseSchema):
     filters = _strings("The filters satisfied, in words.")
-    terms = required(fields.List, fields.Nested(MatchTermSchema),
-                 text="Terms matched and how (including the synonym used).")
+    terms = required(
+        fields.List,
+        fields.Nested(MatchTermSchema),
+        text="Terms matched and how (including the synonym used).",
+    )
     remote = required(fields.Boolean, text="Matched as a remote video therapist.")
 
 
@@ -118,8 +134,12 @@ class ResultItemSchema(ResponseSchema):
     session_formats = _strings()
     has_intro_video = required(fields.Boolean)
     accepting_new_clients = required(fields.Boolean, nullable=True)
-    distance = required(fields.Nested, DistanceSchema, nullable=True,
-                    text="To the nearest office; null for a remote match or without a place.")
+    distance = required(
+        fields.Nested,
+        DistanceSchema,
+        nullable=True,
+        text="To the nearest office; null for a remote match or without a place.",
+    )
     remote = required(fields.Boolean)
     licensed_states = _strings("Two-letter states (telehealth and licences).")
     nearest_location = required(fields.Nested, NearestLocationSchema, nullable=True)
@@ -170,10 +190,16 @@ class SearchResponseSchema(ResponseSchema):
     per_page = required(fields.Integer)
     results = required(fields.List, fields.Nested(ResultItemSchema))
     facets = required(fields.Nested, FacetsSchema, text="Counts over the whole result set.")
-    location = required(fields.Nested, SearchLocationSchema, nullable=True,
-                    text="The resolved place, or null without one.")
-    suggestions = fields.List(fields.Nested(SuggestionSchema), metadata=_d(
-        "Only when nothing matched: changes that would find someone."))
+    location = required(
+        fields.Nested,
+        SearchLocationSchema,
+        nullable=True,
+        text="The resolved place, or null without one.",
+    )
+    suggestions = fields.List(
+        fields.Nested(SuggestionSchema),
+        metadata=_d("Only when nothing matched: changes that would find someone."),
+    )
 
 
 # -- one profile ----------------------------------------------------------------------------
@@ -195,8 +221,11 @@ class OfficeSchema(ResponseSchema):
     zip = required(fields.String, nullable=True)
     lat = required(fields.Float, nullable=True)
     lon = required(fields.Float, nullable=True)
-    precision = required(fields.String, nullable=True,
-                     text="exact, address, zip or city; null when it could not be placed.")
+    precision = required(
+        fields.String,
+        nullable=True,
+        text="exact, address, zip or city; null when it could not be placed.",
+    )
 
 
 def _labelled() -> fields.List:
@@ -269,8 +298,12 @@ class RejectSchema(ResponseSchema):
     file = required(fields.String, nullable=True)
     position = required(fields.Integer, nullable=True, text="1-based record position.")
     record = required(fields.Raw, nullable=True, text="The original record, unchanged.")
-    reasons = required(fields.Dict, keys=fields.String(), values=fields.List(fields.String()),
-                   text='Field-level reasons, e.g. {"locations[0].zip": ["..."]}.')
+    reasons = required(
+        fields.Dict,
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        text='Field-level reasons, e.g. {"locations[0].zip": ["..."]}.',
+    )
 
 
 def _count(text: str) -> fields.Integer:
@@ -292,10 +325,18 @@ class IngestSummarySchema(ResponseSchema):
     superseded = _count("The same id again later in the body: the later one wins.")
     rejected = _count("Records that did not go in (see rejects).")
     offices_not_geolocated = _count("Offices that could not be placed.")
-    unknown_terms = required(fields.Dict, keys=fields.String(), values=fields.Integer(),
-                         text="Terms kept as tags, with counts.")
-    ignored_fields = required(fields.Dict, keys=fields.String(), values=fields.Integer(),
-                          text="Input fields not in the format, with counts.")
+    unknown_terms = required(
+        fields.Dict,
+        keys=fields.String(),
+        values=fields.Integer(),
+        text="Terms kept as tags, with counts.",
+    )
+    ignored_fields = required(
+        fields.Dict,
+        keys=fields.String(),
+        values=fields.Integer(),
+        text="Input fields not in the format, with counts.",
+    )
     rejects_file = required(fields.String, nullable=True, text="Always null over HTTP.")
     index = required(fields.Nested, IndexSyncSchema, nullable=True)
     seconds = required(fields.Float)
@@ -318,8 +359,9 @@ class OfficeInputSchema(Schema):
 
 
 def _list_input(text: str) -> fields.List:
-    return fields.List(fields.String(), metadata=_d(text + " A list, or one string joined "
-                                                           "with ';'."))
+    return fields.List(
+        fields.String(), metadata=_d(text + " A list, or one string joined with ';'.")
+    )
 
 
 class ProfileInputSchema(Schema):
@@ -350,8 +392,10 @@ class ProfileInputSchema(Schema):
     sliding_scale = fields.Boolean()
     accepting_new_clients = fields.Boolean()
     free_consultation = fields.Boolean()
-    locations = fields.List(fields.Nested(OfficeInputSchema), metadata=_d(
-        "Offices. A profile needs one office or one telehealth state."))
+    locations = fields.List(
+        fields.Nested(OfficeInputSchema),
+        metadata=_d("Offices. A profile needs one office or one telehealth state."),
+    )
     email = fields.String()
     phone = fields.String()
     website = fields.String()

@@ -1,7 +1,7 @@
 """Embedding on partner sites (CONTRACT.md "Embedding on partner sites").
 
-    widget.py   /embed/v1/embed.js (the snippet's script) and /embed/v1/widget (what it frames)
-    oembed.py   /oembed: self-contained cards for profile and search URLs
+widget.py   /embed/v1/embed.js (the snippet's script) and /embed/v1/widget (what it frames)
+oembed.py   /oembed: self-contained cards for profile and search URLs
 """
 
 from __future__ import annotations

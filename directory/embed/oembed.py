@@ -35,9 +35,11 @@ SEARCH_HEIGHT, RESULT_HEIGHT = 110, 44  # a search card: header and footer, then
 SEARCH_RESULTS = 5  # results listed in a search card
 MAX_SPECIALTIES = 6
 PROFILE_PATH = re.compile(r"/therapists/([\w.~-]{1,120})/?")
-CARD_STYLE = ("margin:0;max-width:{w}px;max-height:{h}px;overflow:auto;box-sizing:border-box;"
-              "padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;"
-              "font:14px/1.45 system-ui,sans-serif")
+CARD_STYLE = (
+    "margin:0;max-width:{w}px;max-height:{h}px;overflow:auto;box-sizing:border-box;"
+    "padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;"
+    "font:14px/1.45 system-ui,sans-serif"
+)
 P_STYLE = "margin:0 0 6px"
 
 
@@ -73,13 +75,20 @@ class OEmbedArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
-        "description": "A profile (`/therapists/<slug>`) or search (`/?near=...`) URL of this "
-                       "site."})
-    maxwidth = fields.Integer(validate=validate.Range(1, 10_000),
-                              metadata={"description": "Pixels at most."})
-    maxheight = fields.Integer(validate=validate.Range(1, 10_000),
-                               metadata={"description": "Pixels at most."})
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "description": "A profile (`/therapists/<slug>`) or search (`/?near=...`) URL of this "
+            "site."
+        },
+    )
+    maxwidth = fields.Integer(
+        validate=validate.Range(1, 10_000), metadata={"description": "Pixels at most."}
+    )
+    maxheight = fields.Integer(
+        validate=validate.Range(1, 10_000), metadata={"description": "Pixels at most."}
+    )
 
 
 class OEmbedSchema(ResponseSchema):
@@ -89,26 +98,36 @@ class OEmbedSchema(ResponseSchema):
     provider_name = required(fields.String)
     provider_url = required(fields.String)
     cache_age = required(fields.Integer, text="Seconds the answer may be cached.")
-    html = required(fields.String, text="A self-contained card: no script, no iframe, nothing "
-                                    "loaded.")
+    html = required(
+        fields.String, text="A self-contained card: no script, no iframe, nothing loaded."
+    )
     width = required(fields.Integer)
     height = required(fields.Integer)
 
 
 @bp.get("/oembed", tags=["embedding"])
 @bp.arguments(OEmbedArgs, location="query")
-@bp.alt_response(200, schema=OEmbedSchema, success=True,
-                 description="A rich embed: a card for a profile, or the top results of a "
-                             "search with a link to all of them.")
+@bp.alt_response(
+    200,
+    schema=OEmbedSchema,
+    success=True,
+    description="A rich embed: a card for a profile, or the top results of a "
+    "search with a link to all of them.",
+)
 @bp.alt_response(400, "InvalidRequest")
-@bp.alt_response(404, schema=ErrorSchema,
-                 description="`not_found`: the URL is not a profile or search page of this "
-                             "site (another host, another page, an unpublished profile, or a "
-                             "search that cannot be run; `fields` says why).")
+@bp.alt_response(
+    404,
+    schema=ErrorSchema,
+    description="`not_found`: the URL is not a profile or search page of this "
+    "site (another host, another page, an unpublished profile, or a "
+    "search that cannot be run; `fields` says why).",
+)
 @bp.alt_response(429, "TooManyRequests")
-@bp.alt_response(501, schema=ErrorSchema,
-                 description="`not_implemented`: a `format` other than json (xml, say); only "
-                             "JSON is provided.")
+@bp.alt_response(
+    501,
+    schema=ErrorSchema,
+    description="`not_implemented`: a `format` other than json (xml, say); only JSON is provided.",
+)
 @bp.alt_response(503, "Unavailable")
 def oembed(args: dict[str, Any]):
     """oEmbed
@@ -124,8 +143,11 @@ def oembed(args: dict[str, Any]):
     except ValueError:  # e.g. "http://[::1/": not a URL at all
         raise ApiError(404, "Not a page of this site.") from None
     host = _host(target.scheme, target.netloc)
-    if target.scheme.lower() not in DEFAULT_PORTS or not host or (
-            host != _host(request.scheme, request.host)):
+    if (
+        target.scheme.lower() not in DEFAULT_PORTS
+        or not host
+        or (host != _host(request.scheme, request.host))
+    ):
         raise ApiError(404, "Not a page of this site.")
     width = min(WIDTH, args.get("maxwidth", WIDTH))
     match = PROFILE_PATH.fullmatch(unquote(target.path))
@@ -135,8 +157,14 @@ def oembed(args: dict[str, Any]):
         body = _search(target.query, width, args.get("maxheight"))
     else:
         raise ApiError(404, "Only profile and search pages can be embedded.")
-    body.update(type="rich", version="1.0", provider_name=PROVIDER_NAME,
-                provider_url=request.host_url, cache_age=CACHE_AGE, width=width)
+    body.update(
+        type="rich",
+        version="1.0",
+        provider_name=PROVIDER_NAME,
+        provider_url=request.host_url,
+        cache_age=CACHE_AGE,
+        width=width,
+    )
     response = jsonify(body)
     response.headers["Cache-Control"] = f"public, max-age={CACHE_AGE}"
     return response
@@ -151,14 +179,20 @@ def _profile(slug: str, width: int, maxheight: int | None) -> dict[str, Any]:
     places = list(dict.fromkeys(f"{o.city}, {o.state}" for o in t.offices if o.city and o.state))
     where = " · ".join(places[:3]) or ("Video sessions" if t.offers_video else "")
     labels = [term_label("specialty", s) for s in (t.specialties or [])[:MAX_SPECIALTIES]]
-    rows = [Markup('<p style="{}"><strong><a href="{}">{}</a></strong>{}</p>').format(
-        P_STYLE, link, t.name, f", {t.credentials}" if t.credentials else "")]
+    rows = [
+        Markup('<p style="{}"><strong><a href="{}">{}</a></strong>{}</p>').format(
+            P_STYLE, link, t.name, f", {t.credentials}" if t.credentials else ""
+        )
+    ]
     if where:
         rows.append(Markup('<p style="{}">{}</p>').format(P_STYLE, where))
     if labels:
         rows.append(Markup('<p style="{}">Specialties: {}</p>').format(P_STYLE, ", ".join(labels)))
-    rows.append(Markup('<p style="margin:0"><a href="{}">See the profile on {}</a></p>').format(
-        link, PROVIDER_NAME))
+    rows.append(
+        Markup('<p style="margin:0"><a href="{}">See the profile on {}</a></p>').format(
+            link, PROVIDER_NAME
+        )
+    )
     title = f"{t.name}, {t.credentials}" if t.credentials else t.name
     return {"title": title, "html": _card(rows, width, height), "height": height}
 
@@ -169,32 +203,49 @@ def _search(query: str, width: int, maxheight: int | None) -> dict[str, Any]:
         args = load_args(page_query(MultiDict(parse_qsl(query, keep_blank_values=True))))
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"url": err.messages}
-        raise ApiError(404, "This search cannot be run: see fields.",
-                       fields={k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
-                               for k, v in messages.items()}) from err
+        raise ApiError(
+            404,
+            "This search cannot be run: see fields.",
+            fields={
+                k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
+                for k, v in messages.items()
+            },
+        ) from err
     args.update(page=1, per_page=SEARCH_RESULTS)
     try:
         body = run_search(args)
     except ApiError as err:
         if err.status >= 500:
             raise
-        raise ApiError(404, f"This search cannot be run: {err.message}",
-                       fields=err.fields) from err
+        raise ApiError(404, f"This search cannot be run: {err.message}", fields=err.fields) from err
     results_link = _absolute("?" + query if query else "")
     title = _search_title(args, body)
-    rows = [Markup('<p style="{}"><strong><a href="{}">{}</a></strong></p>').format(
-        P_STYLE, results_link, title)]
+    rows = [
+        Markup('<p style="{}"><strong><a href="{}">{}</a></strong></p>').format(
+            P_STYLE, results_link, title
+        )
+    ]
     if body["results"]:
         items = [Markup("<li>{}</li>").format(_result_line(r)) for r in body["results"]]
-        rows.append(Markup('<ul style="margin:0 0 6px;padding-left:20px">{}</ul>').format(
-            Markup("").join(items)))
+        rows.append(
+            Markup('<ul style="margin:0 0 6px;padding-left:20px">{}</ul>').format(
+                Markup("").join(items)
+            )
+        )
     else:
-        rows.append(Markup('<p style="{}">No therapist matches this search right now.</p>'
-                           ).format(P_STYLE))
+        rows.append(
+            Markup('<p style="{}">No therapist matches this search right now.</p>').format(P_STYLE)
+        )
     total = body["total"]
-    rows.append(Markup('<p style="margin:0"><a href="{}">{} on {}</a></p>').format(
-        results_link, {0: "Open this search", 1: "See this therapist"}.get(
-            total, f"See all {total} therapists"), PROVIDER_NAME))
+    rows.append(
+        Markup('<p style="margin:0"><a href="{}">{} on {}</a></p>').format(
+            results_link,
+            {0: "Open this search", 1: "See this therapist"}.get(
+                total, f"See all {total} therapists"
+            ),
+            PROVIDER_NAME,
+        )
+    )
     natural = SEARCH_HEIGHT + RESULT_HEIGHT * len(body["results"])
     height = min(natural, maxheight or natural)
     return {"title": title, "html": _card(rows, width, height), "height": height}
@@ -211,16 +262,27 @@ def _result_line(result: dict[str, Any]) -> Markup:
         bits.append(f"{result['distance']['value']:g} {result['distance']['unit']}")
     name = result["name"] + (f", {result['credentials']}" if result.get("credentials") else "")
     return Markup('<a href="{}">{}</a>{}').format(
-        _absolute(result["url"].lstrip("/")), name, f" · {' · '.join(bits)}" if bits else "")
+        _absolute(result["url"].lstrip("/")), name, f" · {' · '.join(bits)}" if bits else ""
+    )
 
 
 def _search_title(args: dict[str, Any], body: dict[str, Any]) -> str:
     tax = taxonomy()
-    words = [w for flag, w in (("couples", "couples"), ("video", "video sessions"),
-                               ("intro_video", "intro video"), ("accepting", "accepting clients"))
-             if args.get(flag) is True]
-    for param, kind in (("specialty", "specialty"), ("modality", "modality"),
-                        ("format", "session_format")):
+    words = [
+        w
+        for flag, w in (
+            ("couples", "couples"),
+            ("video", "video sessions"),
+            ("intro_video", "intro video"),
+            ("accepting", "accepting clients"),
+        )
+        if args.get(flag) is True
+    ]
+    for param, kind in (
+        ("specialty", "specialty"),
+        ("modality", "modality"),
+        ("format", "session_format"),
+    ):
         for text in args.get(param, ()):
             res = tax.resolve(kind, text)
             words.append(res.term.label if res else text)
@@ -234,8 +296,11 @@ def _search_title(args: dict[str, Any], body: dict[str, Any]) -> str:
 
 
 def _card(rows: list[Markup], width: int, height: int) -> str:
-    return str(Markup('<blockquote class="therapist-directory-embed" style="{}">{}</blockquote>'
-                      ).format(CARD_STYLE.format(w=width, h=height), Markup("").join(rows)))
+    return str(
+        Markup('<blockquote class="therapist-directory-embed" style="{}">{}</blockquote>').format(
+            CARD_STYLE.format(w=width, h=height), Markup("").join(rows)
+        )
+    )
 
 
 def _absolute(path: str) -> str:

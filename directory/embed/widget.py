@@ -31,8 +31,11 @@ EMBED_JS = Path(__file__).resolve().parent.parent / "static" / "js" / "embed.js"
 # The widget's own parameters; everything else is a search parameter.
 WIDGET_PARAMS = ("partner", "origin", "frame", "layout")
 DEFAULT_PER_PAGE = {"compact": 5, "full": 10}
-FLAGS = (("couples", "Sees couples"), ("video", "Video sessions"),
-         ("intro_video", "Has an intro video"))
+FLAGS = (
+    ("couples", "Sees couples"),
+    ("video", "Video sessions"),
+    ("intro_video", "Has an intro video"),
+)
 
 
 @bp.get("/embed.js")
@@ -50,9 +53,11 @@ def widget():
     partner = request_partner()
     if partner is None:
         html = render_template(
-            "error.html", title="This widget is not available",
+            "error.html",
+            title="This widget is not available",
             message="The partner key is unknown or has been disabled. If this is your site, "
-                    "check the key in the snippet or ask the directory for a new one.")
+            "check the key in the snippet or ask the directory for a new one.",
+        )
         return current_app.make_response((html, 403))
 
     layout = request.args.get("layout") or partner.layout or "full"
@@ -64,8 +69,10 @@ def widget():
 
     # Links inside the widget keep its own parameters and the visitor's choices; the
     # partner's defaults are applied again on every request, never written into links.
-    links = MultiDict([(k, v) for k, v in request.args.items(multi=True)
-                       if k in WIDGET_PARAMS] + list(visitor.items(multi=True)))
+    links = MultiDict(
+        [(k, v) for k, v in request.args.items(multi=True) if k in WIDGET_PARAMS]
+        + list(visitor.items(multi=True))
+    )
     status, error, body = 200, None, None
     try:
         body = run_search(load_args(query))
@@ -77,9 +84,16 @@ def widget():
     nonce = secrets.token_urlsafe(12)
     defaults = partner.defaults or {}
     html = render_template(
-        "widget.html", partner=partner, layout=layout, body=body, error=error,
-        query=query, links=links, nonce=nonce,
-        accent=partner.accent, accent_ink=_ink_on(partner.accent),
+        "widget.html",
+        partner=partner,
+        layout=layout,
+        body=body,
+        error=error,
+        query=query,
+        links=links,
+        nonce=nonce,
+        accent=partner.accent,
+        accent_ink=_ink_on(partner.accent),
         widget_params={k: links.get(k) for k in WIDGET_PARAMS if links.get(k)},
         flags=[(name, label) for name, label in FLAGS if name not in defaults],
         fixed=_describe_defaults(defaults),
@@ -99,8 +113,11 @@ def _frame_context() -> dict:
     partner = request_partner()
     parent = request.args.get("origin", "")
     allowed = partner is not None and origin_allowed(partner, parent)
-    return {"parent_origin": parent if allowed else None,
-            "frame": request.args.get("frame", "")[:40], "in_widget": True}
+    return {
+        "parent_origin": parent if allowed else None,
+        "frame": request.args.get("frame", "")[:40],
+        "in_widget": True,
+    }
 
 
 @bp.after_request
@@ -110,7 +127,8 @@ def _frame_policy(response):
     if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
         partner = request_partner()
         response.headers["Content-Security-Policy"] = _policy(
-            None, (partner.origins or []) if partner else ["*"])
+            None, (partner.origins or []) if partner else ["*"]
+        )
     return response
 
 
@@ -119,9 +137,11 @@ def _policy(nonce: str | None, ancestors: list[str]) -> str:
     styles = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     images = " ".join(["'self'", "data:", *photo_origins()])
     framers = " ".join(ancestors) if ancestors else "'none'"
-    return (f"default-src 'self'; img-src {images}; script-src 'self'; style-src {styles}; "
-            f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            f"frame-ancestors {framers}")
+    return (
+        f"default-src 'self'; img-src {images}; script-src 'self'; style-src {styles}; "
+        f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {framers}"
+    )
 
 
 def _carried(args: MultiDict, defaults: dict) -> list[tuple[str, str]]:
@@ -133,9 +153,14 @@ def _carried(args: MultiDict, defaults: dict) -> list[tuple[str, str]]:
 
 def _describe_defaults(defaults: dict) -> list[str]:
     """The partner's fixed filters, in words, for the widget's heading."""
-    words = {"couples": "sees couples", "video": "video sessions",
-             "intro_video": "with an intro video", "accepting": "accepting new clients",
-             "free_consultation": "free consultation", "sliding_scale": "sliding scale"}
+    words = {
+        "couples": "sees couples",
+        "video": "video sessions",
+        "intro_video": "with an intro video",
+        "accepting": "accepting new clients",
+        "free_consultation": "free consultation",
+        "sliding_scale": "sliding scale",
+    }
     out = []
     for key, phrase in words.items():  # a fixed order: the database may reorder the dict
         if str(defaults.get(key, "")).lower() == "true":
@@ -152,7 +177,7 @@ def _ink_on(accent: str | None) -> str:
     #rrggbb by partners/validation.py clean_accent)."""
     if not accent:
         return "#ffffff"
-    r, g, b = (int(accent[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(accent[i : i + 2], 16) / 255 for i in (1, 3, 5))
 
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4

@@ -1,9 +1,9 @@
 """The web pages for people: search, profiles, and what every HTML page shares.
 
-    views.py     the routes: / and /therapists/<slug>
-    form.py      the search form's state, facet groups, the map, errors with links
-    display.py   pure helpers for templates: links, the intro video, JSON-LD, phone numbers
-    privacy.py   which hosts a visitor's browser may contact (the Content-Security-Policy)
+views.py     the routes: / and /therapists/<slug>
+form.py      the search form's state, facet groups, the map, errors with links
+display.py   pure helpers for templates: links, the intro video, JSON-LD, phone numbers
+privacy.py   which hosts a visitor's browser may contact (the Content-Security-Policy)
 """
 
 from __future__ import annotations
@@ -45,11 +45,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_REGISTER", False)
     app.config.setdefault("COMPRESS_MIMETYPES", list(COMPRESSED_TYPES))
     compress = Compress(app)
-    app.jinja_env.globals.update(asset=asset_url, query_with=display.query_with,
-                                 suggestion_query=display.suggestion_query,
-                                 initials=display.initials, photo_shown=photo_shown,
-                                 term_label=display.term_label,
-                                 why_matched=display.why_matched)
+    app.jinja_env.globals.update(
+        asset=asset_url,
+        query_with=display.query_with,
+        suggestion_query=display.suggestion_query,
+        initials=display.initials,
+        photo_shown=photo_shown,
+        term_label=display.term_label,
+        why_matched=display.why_matched,
+    )
     app.jinja_env.filters["safe_html"] = display.safe_html
     app.jinja_env.filters["phone"] = display.phone_display
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
@@ -63,8 +67,9 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Content-Security-Policy", content_security_policy())
             response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Permissions-Policy",
-                                        "geolocation=(), camera=(), microphone=()")
+            response.headers.setdefault(
+                "Permissions-Policy", "geolocation=(), camera=(), microphone=()"
+            )
         if response.mimetype in COMPRESSED_TYPES:
             response = compress.after_request(response)
         return response

@@ -19,8 +19,13 @@ from indexer.converters import VIDEO_FILE_SUFFIXES, sanitise_html
 
 from ..parts import taxonomy
 
-YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com",
-                 "youtube-nocookie.com", "www.youtube-nocookie.com"}
+YOUTUBE_HOSTS = {
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "youtube-nocookie.com",
+    "www.youtube-nocookie.com",
+}
 VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
 # The only hosts a page may frame, and only after the visitor presses play.
 VIDEO_FRAME_ORIGINS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")
@@ -50,16 +55,22 @@ def intro_video(url: str | None) -> IntroVideo | None:
     if host in YOUTUBE_HOSTS or host == "youtu.be":
         video_id = _youtube_id(host, path, parts.query)
         if video_id:
-            return IntroVideo("YouTube", f"https://www.youtube.com/watch?v={video_id}",
-                              f"https://www.youtube-nocookie.com/embed/{video_id}"
-                              "?autoplay=1&rel=0", "iframe")
+            return IntroVideo(
+                "YouTube",
+                f"https://www.youtube.com/watch?v={video_id}",
+                f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0",
+                "iframe",
+            )
         return None
     if host in VIMEO_HOSTS:
         digits = [p for p in path.split("/") if p.isdigit()]
         if digits:
-            return IntroVideo("Vimeo", f"https://vimeo.com/{digits[-1]}",
-                              f"https://player.vimeo.com/video/{digits[-1]}?dnt=1&autoplay=1",
-                              "iframe")
+            return IntroVideo(
+                "Vimeo",
+                f"https://vimeo.com/{digits[-1]}",
+                f"https://player.vimeo.com/video/{digits[-1]}?dnt=1&autoplay=1",
+                "iframe",
+            )
         return None
     if parts.scheme == "https" and path.lower().endswith(VIDEO_FILE_SUFFIXES):
         return IntroVideo(host, url, url, "file")
@@ -113,8 +124,11 @@ def phone_display(value: str | None) -> str:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
         return value
-    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
-             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 1
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, style)
 
 
@@ -136,15 +150,19 @@ def safe_html(value: str | None) -> str:
 def plain_text(value: str | None, limit: int | None = None) -> str:
     """Profile HTML as plain text (for meta descriptions and structured data)."""
     text = " ".join(_TAGS.sub(" ", value or "").split())
-    text = (text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-            .replace("&quot;", '"').replace("&#39;", "'"))
+    text = (
+        text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+    )
     if limit and len(text) > limit:
-        text = text[:limit - 1].rsplit(" ", 1)[0] + "\u2026"
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
     return text
 
 
-def query_with(args: MultiDict, *, drop: tuple[str, ...] = ("page",),
-               **changes: Any) -> str:
+def query_with(args: MultiDict, *, drop: tuple[str, ...] = ("page",), **changes: Any) -> str:
     """The query string of `args` with some parameters replaced (a list replaces every value,
     None removes the parameter) and `drop` removed: every link on the search page is a
     shareable URL of a filter state."""
@@ -202,26 +220,40 @@ def profile_json_ld(profile: dict, page_url: str, photo: str | None) -> dict:
         "email": profile.get("email"),
         "sameAs": profile.get("website"),
         "knowsLanguage": profile.get("languages") or None,
-        "knowsAbout": [t["label"] for t in profile["specialties"] + profile["modalities"]]
-        or None,
+        "knowsAbout": [t["label"] for t in profile["specialties"] + profile["modalities"]] or None,
         "workLocation": [_place(o) for o in profile["locations"]] or None,
         "hasCredential": [
-            {"@type": "EducationalOccupationalCredential", "credentialCategory": "license",
-             "name": " ".join(p for p in (lic["type"], lic["state"]) if p)}
-            for lic in profile["licenses"]] or None,
+            {
+                "@type": "EducationalOccupationalCredential",
+                "credentialCategory": "license",
+                "name": " ".join(p for p in (lic["type"], lic["state"]) if p),
+            }
+            for lic in profile["licenses"]
+        ]
+        or None,
     }
     return {k: v for k, v in data.items() if v is not None}
 
 
 def _place(office: dict) -> dict:
-    place: dict[str, Any] = {"@type": "Place", "address": {
-        "@type": "PostalAddress", "streetAddress": office.get("address"),
-        "addressLocality": office.get("city"), "addressRegion": office.get("state"),
-        "postalCode": office.get("zip"), "addressCountry": "US"}}
+    place: dict[str, Any] = {
+        "@type": "Place",
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": office.get("address"),
+            "addressLocality": office.get("city"),
+            "addressRegion": office.get("state"),
+            "postalCode": office.get("zip"),
+            "addressCountry": "US",
+        },
+    }
     place["address"] = {k: v for k, v in place["address"].items() if v}
     if office.get("lat") is not None:
-        place["geo"] = {"@type": "GeoCoordinates", "latitude": office["lat"],
-                        "longitude": office["lon"]}
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": office["lat"],
+            "longitude": office["lon"],
+        }
     return place
 
 

@@ -20,9 +20,11 @@ from .display import query_with
 
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
 FACETS_SHOWN = 8  # per group before "More"; the rest stay one keypress away
-FLAG_FILTERS = (("accepting", "Accepting new clients"),
-                ("free_consultation", "Free consultation"),
-                ("sliding_scale", "Sliding scale fees"))
+FLAG_FILTERS = (
+    ("accepting", "Accepting new clients"),
+    ("free_consultation", "Free consultation"),
+    ("sliding_scale", "Sliding scale fees"),
+)
 
 
 def page_query(raw: MultiDict) -> MultiDict:
@@ -44,52 +46,71 @@ def page_query(raw: MultiDict) -> MultiDict:
 def invalid_settings(err: ValidationError) -> dict:
     """A 400 for the page: the reasons by field, for people."""
     messages = err.messages if isinstance(err.messages, dict) else {"": err.messages}
-    fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])]
-              for k, v in messages.items()}
-    return {"status": 400, "message": "Some of the search settings could not be used.",
-            "fields": fields}
+    fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+    return {
+        "status": 400,
+        "message": "Some of the search settings could not be used.",
+        "fields": fields,
+    }
 
 
 def search_error(err: ApiError, query: MultiDict) -> dict:
     """An error from the search (unknown place or term, no index yet) for the page, with links
     for "did you mean" that keep the rest of `query`."""
-    message = ("Some of the search settings could not be used."
-               if err.code == "invalid_request" else err.message)
-    out = {"status": err.status, "code": err.code, "message": message,
-           "fields": err.fields or {}}
+    message = (
+        "Some of the search settings could not be used."
+        if err.code == "invalid_request"
+        else err.message
+    )
+    out = {"status": err.status, "code": err.code, "message": message, "fields": err.fields or {}}
     if err.extra.get("candidates"):
         out["candidates"] = [
             {"label": c["label"], "query": query_with(query, near=c["label"])}
-            for c in err.extra["candidates"]]
+            for c in err.extra["candidates"]
+        ]
     if err.extra.get("close_matches"):
         out["close_matches"] = {
-            param: [{"label": m["label"],
-                     "query": query_with(query, **{param: [m["value"]]})}
-                    for m in matches]
-            for param, matches in err.extra["close_matches"].items()}
+            param: [
+                {"label": m["label"], "query": query_with(query, **{param: [m["value"]]})}
+                for m in matches
+            ]
+            for param, matches in err.extra["close_matches"].items()
+        }
     return out
 
 
 def form_state(raw: MultiDict, args: dict | None) -> dict[str, Any]:
     """What the form shows: the visitor's own words for text, canonical slugs for terms."""
+
     def flag(name: str) -> bool:
         return raw.get(name, "").strip().lower() in Flag.truthy
 
     state: dict[str, Any] = {
-        "near": raw.get("near", ""), "q": raw.get("q", ""),
-        "radius": (args or {}).get("radius", 25.0), "unit": raw.get("unit", "mi") or "mi",
-        "sort": raw.get("sort", ""), "per_page": raw.get("per_page", ""),
+        "near": raw.get("near", ""),
+        "q": raw.get("q", ""),
+        "radius": (args or {}).get("radius", 25.0),
+        "unit": raw.get("unit", "mi") or "mi",
+        "sort": raw.get("sort", ""),
+        "per_page": raw.get("per_page", ""),
         "max_fee": raw.get("max_fee", ""),
-        "lat": raw.get("lat", ""), "lon": raw.get("lon", ""),
+        "lat": raw.get("lat", ""),
+        "lon": raw.get("lon", ""),
     }
-    for name in ("couples", "video", "intro_video", "accepting", "free_consultation",
-                 "sliding_scale"):
+    for name in (
+        "couples",
+        "video",
+        "intro_video",
+        "accepting",
+        "free_consultation",
+        "sliding_scale",
+    ):
         state[name] = flag(name)
     tax = taxonomy()
     for param in LIST_PARAMS:
         values = [v.strip() for v in raw.getlist(param) if v.strip()]
-        kind = {"specialty": "specialty", "modality": "modality",
-                "format": "session_format"}.get(param)
+        kind = {"specialty": "specialty", "modality": "modality", "format": "session_format"}.get(
+            param
+        )
         if kind:
             values = [(res.term.slug if (res := tax.resolve(kind, v)) else v) for v in values]
         else:
@@ -104,23 +125,38 @@ def facet_groups(body: dict | None, form: dict) -> list[dict]:
     frequent; each group split into the first FACETS_SHOWN and the rest."""
     groups = []
     tax = taxonomy()
-    for param, facet, title, kind in (("specialty", "specialty", "Specialties", "specialty"),
-                                      ("modality", "modality", "Approaches", "modality"),
-                                      ("language", "language", "Languages", None),
-                                      ("insurance", "insurance", "Insurance", None)):
+    for param, facet, title, kind in (
+        ("specialty", "specialty", "Specialties", "specialty"),
+        ("modality", "modality", "Approaches", "modality"),
+        ("language", "language", "Languages", None),
+        ("insurance", "insurance", "Insurance", None),
+    ):
         values = list((body or {}).get("facets", {}).get(facet, []))
         known = {v["value"] for v in values}
         chosen = form[param]
         for value in chosen:
             if value not in known:
                 term = tax.get(kind, value) if kind else None
-                values.append({"value": value, "count": (body or {}).get("total", 0),
-                               "label": term.label if term else value.title()})
-        options = [dict(v, checked=v["value"] in chosen, id=f"{param}-{_dom_id(v['value'])}")
-                   for v in values]
+                values.append(
+                    {
+                        "value": value,
+                        "count": (body or {}).get("total", 0),
+                        "label": term.label if term else value.title(),
+                    }
+                )
+        options = [
+            dict(v, checked=v["value"] in chosen, id=f"{param}-{_dom_id(v['value'])}")
+            for v in values
+        ]
         options.sort(key=lambda o: not o["checked"])
-        groups.append({"param": param, "title": title, "shown": options[:FACETS_SHOWN],
-                       "more": options[FACETS_SHOWN:]})
+        groups.append(
+            {
+                "param": param,
+                "title": title,
+                "shown": options[:FACETS_SHOWN],
+                "more": options[FACETS_SHOWN:],
+            }
+        )
     return groups
 
 
@@ -135,12 +171,17 @@ def radius_choices(form: dict) -> list[float]:
 def map_data(body: dict, args: dict) -> dict | None:
     """Markers for the results on this page that have an office nearby, the searched place,
     the radius and the tile source; None when there is nothing to draw."""
-    markers = [{"lat": r["nearest_location"]["lat"], "lon": r["nearest_location"]["lon"],
-                "name": r["name"], "url": r["url"],
-                "label": f"{r['distance']['value']:g} {r['distance']['unit']}"}
-               for r in body["results"]
-               if r["distance"] and r["nearest_location"]
-               and r["nearest_location"].get("lat") is not None]
+    markers = [
+        {
+            "lat": r["nearest_location"]["lat"],
+            "lon": r["nearest_location"]["lon"],
+            "name": r["name"],
+            "url": r["url"],
+            "label": f"{r['distance']['value']:g} {r['distance']['unit']}",
+        }
+        for r in body["results"]
+        if r["distance"] and r["nearest_location"] and r["nearest_location"].get("lat") is not None
+    ]
     place = body.get("location")
     if not markers and not place:
         return None
@@ -148,10 +189,16 @@ def map_data(body: dict, args: dict) -> dict | None:
     config = current_app.config
     return {
         "markers": markers,
-        "place": ({"lat": place["lat"], "lon": place["lon"], "label": place["label"],
-                   "radius_m": round(radius_km * 1000)} if place else None),
+        "place": (
+            {
+                "lat": place["lat"],
+                "lon": place["lon"],
+                "label": place["label"],
+                "radius_m": round(radius_km * 1000),
+            }
+            if place
+            else None
+        ),
         "tiles": config["MAP_TILE_URL"] or None,
         "attribution": config["MAP_ATTRIBUTION"] or "",
     }
-
-

@@ -38,12 +38,18 @@ def _origin_of(url: str | None) -> str | None:
 def content_security_policy() -> str:
     """This site only, plus the configured map tiles and photo hosts, and the video players
     (inserted only after a click)."""
-    images = " ".join(["'self'", "data:", *photo_origins(),
-                       *filter(None, [_origin_of(current_app.config["MAP_TILE_URL"])])])
+    images = " ".join(
+        [
+            "'self'",
+            "data:",
+            *photo_origins(),
+            *filter(None, [_origin_of(current_app.config["MAP_TILE_URL"])]),
+        ]
+    )
     players = " ".join(VIDEO_FRAME_ORIGINS)
-    return (f"default-src 'self'; img-src {images}; media-src 'self' https:; "
-            f"frame-src {players}; script-src 'self'; style-src 'self'; "
-            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'self'")
-
-
+    return (
+        f"default-src 'self'; img-src {images}; media-src 'self' https:; "
+        f"frame-src {players}; script-src 'self'; style-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'self'"
+    )

@@ -49,13 +49,18 @@ def search_page():
             status, error = err.status, search_error(err, query)
     form = form_state(query, args)
     context = {
-        "form": form, "body": body, "error": error, "args": args or {},
+        "form": form,
+        "body": body,
+        "error": error,
+        "args": args or {},
         "facets": facet_groups(body, form),
         "map_data": map_data(body, args) if body else None,
-        "query": query, "radius_choices": radius_choices(form),
+        "query": query,
+        "radius_choices": radius_choices(form),
         "flag_filters": FLAG_FILTERS,
         "active_filters": sum(len(form[p]) for p in LIST_PARAMS)
-        + sum(bool(form[name]) for name, _ in FLAG_FILTERS) + bool(form["max_fee"]),
+        + sum(bool(form[name]) for name, _ in FLAG_FILTERS)
+        + bool(form["max_fee"]),
         "formats": list(taxonomy().terms.get("session_format", {}).values()),
     }
     if body:
@@ -70,16 +75,19 @@ def profile_page(slug: str):
     """One therapist's public profile."""
     t = published_therapist(slug=slug)
     if t is None:
-        raise NotFound("There is no therapist at this address. The profile may have been "
-                       "removed, or the link mistyped.")
+        raise NotFound(
+            "There is no therapist at this address. The profile may have been "
+            "removed, or the link mistyped."
+        )
     info = profile_dict(t, taxonomy())
     page_url = url_for("pages.profile_page", slug=slug, _external=True)
     photo = info["photo_url"] if photo_shown(info["photo_url"]) else None
     return render_template(
-        "profile.html", t=info, page_url=page_url, photo=photo,
+        "profile.html",
+        t=info,
+        page_url=page_url,
+        photo=photo,
         video=display.intro_video(info["video_url"]),
         json_ld=display.profile_json_ld(info, page_url, photo),
         description=display.plain_text(info["bio"], 200),
     )
-
-

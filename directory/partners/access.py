@@ -89,7 +89,8 @@ def from_partner_page(partner: Partner) -> bool:
     except ValueError:
         return False
     return bool(parts.scheme and parts.netloc) and origin_allowed(
-        partner, f"{parts.scheme}://{parts.netloc}")
+        partner, f"{parts.scheme}://{parts.netloc}"
+    )
 
 
 def _access() -> Access | None:
@@ -114,8 +115,11 @@ def guard():
     unknown, disabled, or used from an origin that is not the partner's."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
         return None
-    if (request.method == "OPTIONS" and "Origin" in request.headers
-            and "Access-Control-Request-Method" in request.headers):
+    if (
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+    ):
         return _preflight(request.headers["Origin"])
     access = request_access()
     if access is not None and access.refusal:
@@ -132,8 +136,10 @@ def _preflight(origin: str):
         partner = find_partner(next(iter(keys))) if len(keys) == 1 else None
         allowed = partner is not None and origin_allowed(partner, origin)
     else:
-        allowed = any(origin_allowed(p, origin) for p in db.session().scalars(
-            select(Partner).where(Partner.enabled.is_(True))))
+        allowed = any(
+            origin_allowed(p, origin)
+            for p in db.session().scalars(select(Partner).where(Partner.enabled.is_(True)))
+        )
     if not allowed:
         response, status = error_response(403, f"No partner key is valid on {origin}.")
         return response, status
@@ -164,33 +170,41 @@ def cors_headers(response):
 # API_SPEC_OPTIONS into the generated document; the operations themselves are in api/public.py).
 FORBIDDEN = {"$ref": "#/components/responses/Forbidden"}
 KEY_HEADER_PARAMETER = {
-    "in": "header", "name": KEY_HEADER, "required": False, "schema": {"type": "string"},
+    "in": "header",
+    "name": KEY_HEADER,
+    "required": False,
+    "schema": {"type": "string"},
     "description": "A partner site's key, instead of the `partner` query parameter: the API "
-                   "then answers cross-origin (CORS) for that partner's origins only."}
+    "then answers cross-origin (CORS) for that partner's origins only.",
+}
 
 
 def spec_additions() -> dict[str, Any]:
     """What the OpenAPI description says about partner keys on the public operations. Every
     dict is new: apispec merges these into the generated document in place."""
+
     def forbidden(**extra: Any) -> dict[str, Any]:
         return {"responses": {"403": dict(FORBIDDEN)}, **extra}
 
     return {
-        "components": {"responses": {"Forbidden": {
-            "description": "`forbidden`: an unknown or disabled partner key, or a key sent "
-                           "from an origin that is not one of its partner's.",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }}},
+        "components": {
+            "responses": {
+                "Forbidden": {
+                    "description": "`forbidden`: an unknown or disabled partner key, or a key sent "
+                    "from an origin that is not one of its partner's.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            }
+        },
         "paths": {
             # The header goes at the path level where the operation lists parameters of its
             # own (a list given here would replace theirs), else on the operation.
-            "/api/v1/therapists": {"parameters": [dict(KEY_HEADER_PARAMETER)],
-                                   "get": forbidden()},
+            "/api/v1/therapists": {"parameters": [dict(KEY_HEADER_PARAMETER)], "get": forbidden()},
             "/api/v1/therapists/{therapist_id}": {
-                "get": forbidden(parameters=[dict(KEY_HEADER_PARAMETER)])},
-            "/api/v1/taxonomy": {"parameters": [dict(KEY_HEADER_PARAMETER)],
-                                 "get": forbidden()},
+                "get": forbidden(parameters=[dict(KEY_HEADER_PARAMETER)])
+            },
+            "/api/v1/taxonomy": {"parameters": [dict(KEY_HEADER_PARAMETER)], "get": forbidden()},
         },
     }
-
-

@@ -22,8 +22,12 @@ from .model import KEY_PATTERN, Partner
 from .storage import create_partner, list_partners, partner_json, update_partner
 from .validation import LAYOUTS, PartnerInvalid
 
-bp = ApiBlueprint("partners_api", __name__, url_prefix="/api/v1/admin/partners",
-                  description="Partner sites that embed the directory (admin).")
+bp = ApiBlueprint(
+    "partners_api",
+    __name__,
+    url_prefix="/api/v1/admin/partners",
+    description="Partner sites that embed the directory (admin).",
+)
 # Every route is an admin route; checked before webargs reads a body, so that a request
 # without the token learns nothing from validation errors.
 bp.before_request(require_admin)
@@ -31,15 +35,26 @@ bp.before_request(require_admin)
 
 class PartnerSchema(ResponseSchema):
     name = required(fields.String, text="Unique name.")
-    key = required(fields.String, text="The public key partners put in their pages "
-                                   "(`data-partner`, `?partner=`, `X-Partner-Key`).")
-    origins = required(fields.List, fields.String(), text="Origins the key is valid on, as "
-                                                     "`scheme://host[:port]`.")
-    defaults = required(fields.Dict, keys=fields.String(), values=fields.Raw(), text=(
-        "Default search parameters as query values; a visitor's value for a parameter "
-        "replaces the default."))
-    accent = required(fields.String, nullable=True, text="Accent colour `#rrggbb`; null: the "
-                                                     "site's own.")
+    key = required(
+        fields.String,
+        text="The public key partners put in their pages "
+        "(`data-partner`, `?partner=`, `X-Partner-Key`).",
+    )
+    origins = required(
+        fields.List, fields.String(), text="Origins the key is valid on, as `scheme://host[:port]`."
+    )
+    defaults = required(
+        fields.Dict,
+        keys=fields.String(),
+        values=fields.Raw(),
+        text=(
+            "Default search parameters as query values; a visitor's value for a parameter "
+            "replaces the default."
+        ),
+    )
+    accent = required(
+        fields.String, nullable=True, text="Accent colour `#rrggbb`; null: the site's own."
+    )
     layout = required(fields.String, validate=validate.OneOf(LAYOUTS))
     rate_limit = required(fields.String, text="Requests per key, e.g. `60/minute`.")
     enabled = required(fields.Boolean, text="A disabled partner's key and widget stop working.")
@@ -58,30 +73,51 @@ class PartnerChangesSchema(Schema):
         unknown = RAISE
 
     name = fields.String(metadata={"description": "Unique name."})
-    origins = fields.List(fields.String(), metadata={
-        "description": "http(s) origins without a path, e.g. `https://clinic.example`."})
-    defaults = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
-        "description": "Search parameters of GET /api/v1/therapists as query values, e.g. "
-                       '`{"couples": "true", "near": "10001", "specialty": ["polyamory"]}`; '
-                       "checked like a search (unknown terms and places are refused)."})
-    accent = fields.String(allow_none=True, metadata={
-        "description": "`#rrggbb` or `#rgb`; null: the site's own colour."})
+    origins = fields.List(
+        fields.String(),
+        metadata={"description": "http(s) origins without a path, e.g. `https://clinic.example`."},
+    )
+    defaults = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={
+            "description": "Search parameters of GET /api/v1/therapists as query values, e.g. "
+            '`{"couples": "true", "near": "10001", "specialty": ["polyamory"]}`; '
+            "checked like a search (unknown terms and places are refused)."
+        },
+    )
+    accent = fields.String(
+        allow_none=True,
+        metadata={"description": "`#rrggbb` or `#rgb`; null: the site's own colour."},
+    )
     layout = fields.String(metadata={"description": "compact or full (default full)."})
-    rate_limit = fields.String(metadata={
-        "description": "Requests per key, e.g. `60/minute` (default: "
-                       "DIRECTORY_PARTNER_RATE_LIMIT)."})
-    enabled = fields.Boolean(metadata={"description": "false: the key and the widget stop "
-                                                      "working at once."})
+    rate_limit = fields.String(
+        metadata={
+            "description": "Requests per key, e.g. `60/minute` (default: "
+            "DIRECTORY_PARTNER_RATE_LIMIT)."
+        }
+    )
+    enabled = fields.Boolean(
+        metadata={"description": "false: the key and the widget stop working at once."}
+    )
 
 
 class PartnerInputSchema(PartnerChangesSchema):
     name = fields.String(required=True, metadata={"description": "Unique name."})
-    origins = fields.List(fields.String(), required=True, metadata={
-        "description": "http(s) origins without a path, e.g. `https://clinic.example`."})
+    origins = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "http(s) origins without a path, e.g. `https://clinic.example`."},
+    )
 
 
-KEY_PARAMETER = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"},
-                 "description": "The partner's key."}
+KEY_PARAMETER = {
+    "in": "path",
+    "name": "key",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The partner's key.",
+}
 
 
 @bp.get("", tags=["admin"])
@@ -100,8 +136,9 @@ def list_all():
 @bp.post("", tags=["admin"])
 @bp.doc(**ADMIN)
 @bp.arguments(PartnerInputSchema, location="json")
-@bp.alt_response(201, schema=PartnerSchema, success=True,
-                 description="Added, enabled, with a new key.")
+@bp.alt_response(
+    201, schema=PartnerSchema, success=True, description="Added, enabled, with a new key."
+)
 @bp.alt_response(400, "InvalidRequest")
 @bp.alt_response(401, "Unauthorized")
 @bp.alt_response(429, "TooManyRequests")
@@ -160,8 +197,11 @@ def change(data: dict[str, Any], key: str):
 
 
 def _by_key(key: str) -> Partner:
-    partner = (db.session().scalar(select(Partner).where(Partner.key == key))
-               if KEY_PATTERN.fullmatch(key) else None)
+    partner = (
+        db.session().scalar(select(Partner).where(Partner.key == key))
+        if KEY_PATTERN.fullmatch(key)
+        else None
+    )
     if partner is None:
         raise ApiError(404, "No partner with this key.")
     return partner

@@ -20,8 +20,12 @@ def limit_per_partner(app: Flask, blueprint: Blueprint) -> None:
     without a key, or refused ones (403), are not counted against a partner. Call before
     registering the blueprint."""
     limiter(app).shared_limit(
-        partner_limit_value, PARTNER_SCOPE, key_func=partner_limit_key,
-        exempt_when=partner_limit_exempt, error_message=partner_limit_message)(blueprint)
+        partner_limit_value,
+        PARTNER_SCOPE,
+        key_func=partner_limit_key,
+        exempt_when=partner_limit_exempt,
+        error_message=partner_limit_message,
+    )(blueprint)
 
 
 def _partner() -> Partner | None:

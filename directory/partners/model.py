@@ -27,8 +27,10 @@ class Partner(Base):
     """
 
     __tablename__ = "partners"
-    __table_args__ = (UniqueConstraint("key", name="uq_partners_key"),
-                      UniqueConstraint("name", name="uq_partners_name"))
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_partners_key"),
+        UniqueConstraint("name", name="uq_partners_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

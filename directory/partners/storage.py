@@ -29,7 +29,8 @@ def find_partner(key: str | None) -> Partner | None:
     cache: dict[str, Partner | None] = g.setdefault("partners_by_key", {})
     if key not in cache:
         cache[key] = db.session().scalar(
-            select(Partner).where(Partner.key == key, Partner.enabled.is_(True)))
+            select(Partner).where(Partner.key == key, Partner.enabled.is_(True))
+        )
     return cache[key]
 
 
@@ -38,8 +39,11 @@ def partner_args(partner: Partner, visitor_query: MultiDict) -> MultiDict:
     visitor's choices. A parameter the visitor gives (with a non-empty value) replaces the
     default for that parameter (for a place: near, lat and lon together; radius with its unit);
     the `partner` parameter itself is left out. The result is ready for `load_args`."""
-    given = {key for key in visitor_query
-             if key != KEY_PARAM and any(v.strip() for v in visitor_query.getlist(key))}
+    given = {
+        key
+        for key in visitor_query
+        if key != KEY_PARAM and any(v.strip() for v in visitor_query.getlist(key))
+    }
     for group in GROUPS:
         if given & set(group):
             given |= set(group)
@@ -59,12 +63,17 @@ def create_partner(session: Session, data: Mapping[str, Any]) -> Partner:
     optional) and add an enabled partner with a new key. The caller commits."""
     fields = clean_partner(data)
     _check_name_free(session, fields["name"], None)
-    partner = Partner(key=new_key(), name=fields["name"], origins=fields["origins"],
-                      defaults=fields.get("defaults", {}), accent=fields.get("accent"),
-                      layout=fields.get("layout", "full"),
-                      rate_limit=fields.get("rate_limit")
-                      or current_app.config["PARTNER_RATE_LIMIT"],
-                      enabled=fields.get("enabled", True), created_at=datetime.now(UTC))
+    partner = Partner(
+        key=new_key(),
+        name=fields["name"],
+        origins=fields["origins"],
+        defaults=fields.get("defaults", {}),
+        accent=fields.get("accent"),
+        layout=fields.get("layout", "full"),
+        rate_limit=fields.get("rate_limit") or current_app.config["PARTNER_RATE_LIMIT"],
+        enabled=fields.get("enabled", True),
+        created_at=datetime.now(UTC),
+    )
     session.add(partner)
     session.flush()
     return partner
@@ -83,8 +92,9 @@ def update_partner(session: Session, partner: Partner, changes: Mapping[str, Any
 
 def get_partner(session: Session, key_or_name: str) -> Partner | None:
     """Any partner, enabled or not, by its key or its name."""
-    return session.scalar(select(Partner).where(
-        or_(Partner.key == key_or_name, Partner.name == key_or_name)))
+    return session.scalar(
+        select(Partner).where(or_(Partner.key == key_or_name, Partner.name == key_or_name))
+    )
 
 
 def list_partners(session: Session) -> list[Partner]:
@@ -96,16 +106,20 @@ def partner_json(partner: Partner) -> dict[str, Any]:
     created = partner.created_at
     if created is not None and created.tzinfo is None:
         created = created.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
-    return {"name": partner.name, "key": partner.key, "origins": list(partner.origins or []),
-            "defaults": dict(partner.defaults or {}), "accent": partner.accent,
-            "layout": partner.layout, "rate_limit": partner.rate_limit,
-            "enabled": partner.enabled,
-            "created_at": created.isoformat() if created is not None else None}
+    return {
+        "name": partner.name,
+        "key": partner.key,
+        "origins": list(partner.origins or []),
+        "defaults": dict(partner.defaults or {}),
+        "accent": partner.accent,
+        "layout": partner.layout,
+        "rate_limit": partner.rate_limit,
+        "enabled": partner.enabled,
+        "created_at": created.isoformat() if created is not None else None,
+    }
 
 
 def _check_name_free(session: Session, name: str, own_id: int | None) -> None:
     other = session.scalar(select(Partner.id).where(Partner.name == name))
     if other is not None and other != own_id:
         raise PartnerInvalid({"name": [f"A partner named {name!r} exists already."]})
-
-

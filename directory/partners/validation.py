@@ -36,8 +36,9 @@ class PartnerInvalid(ValueError):
 
     def __init__(self, fields: dict[str, list[str]]) -> None:
         self.fields = fields
-        super().__init__("; ".join(f"{name}: {' '.join(reasons)}"
-                                   for name, reasons in fields.items()))
+        super().__init__(
+            "; ".join(f"{name}: {' '.join(reasons)}" for name, reasons in fields.items())
+        )
 
 
 def new_key() -> str:
@@ -128,8 +129,9 @@ def clean_rate_limit(value: Any) -> str:
         if any(limit.amount < 1 for limit in limits):
             raise ValueError
     except ValueError as err:
-        raise ValueError(f"A limit such as 60/minute or 60/minute;5/second, not {value!r}."
-                         ) from err
+        raise ValueError(
+            f"A limit such as 60/minute or 60/minute;5/second, not {value!r}."
+        ) from err
     return text
 
 
@@ -177,13 +179,17 @@ def clean_defaults(defaults: Any) -> dict[str, Any]:
         build_filters(args, taxonomy())
         resolve_location(args, geocoder())
     except ValidationError as err:
-        raise PartnerInvalid({f"defaults.{k}": _messages(v)
-                              for k, v in _as_dict(err.messages).items()}) from err
+        raise PartnerInvalid(
+            {f"defaults.{k}": _messages(v) for k, v in _as_dict(err.messages).items()}
+        ) from err
     except ApiError as err:
         if err.status >= 500:
             raise
-        reasons = ({f"defaults.{k}": v for k, v in err.fields.items()} if err.fields
-                   else {"defaults": [err.message]})
+        reasons = (
+            {f"defaults.{k}": v for k, v in err.fields.items()}
+            if err.fields
+            else {"defaults": [err.message]}
+        )
         if err.code in ("unknown_location", "ambiguous_location"):
             reasons = {"defaults.near": [err.message]}
         raise PartnerInvalid(reasons) from err
@@ -207,9 +213,15 @@ def parse_default_options(pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-CLEANERS = {"name": clean_name, "origins": clean_origins, "defaults": clean_defaults,
-            "accent": clean_accent, "layout": clean_layout, "rate_limit": clean_rate_limit,
-            "enabled": clean_enabled}
+CLEANERS = {
+    "name": clean_name,
+    "origins": clean_origins,
+    "defaults": clean_defaults,
+    "accent": clean_accent,
+    "layout": clean_layout,
+    "rate_limit": clean_rate_limit,
+    "enabled": clean_enabled,
+}
 
 
 def clean_partner(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -246,5 +258,3 @@ def _messages(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [str(m) for v in value.values() for m in _messages(v)]
     return [str(m) for m in value] if isinstance(value, list) else [str(value)]
-
-

@@ -62,14 +62,17 @@ class Outcome:
         """Hits start..start+count in final order (a partial sort of the whole set)."""
         distance, remote, scores, ids = self.distance, self.remote, self.scores, self.ids
         if self.by_distance:
+
             def key(d: int) -> tuple:
                 return (d in remote, distance.get(d, 0.0), -scores.get(d, 0.0), ids[d])
         else:
+
             def key(d: int) -> tuple:
                 return (-scores.get(d, 0.0), d in remote, distance.get(d, 0.0), ids[d])
+
         docs, wanted = self.docs, start + count
         if not self.by_distance and not scores:
-            top = docs[start:start + count]  # no ranking asked for: index order
+            top = docs[start : start + count]  # no ranking asked for: index order
         else:
             if not self.by_distance and len(docs) > 4 * wanted:
                 # Keep the documents scoring at least the wanted-th best score (ties too)
@@ -81,8 +84,9 @@ class Outcome:
         return [Hit(d, distance.get(d), d in remote, scores.get(d, 0.0)) for d in top]
 
 
-def find(snap: Snapshot, args: dict, place: Placement | None, filters: list[Filter],
-         taxonomy: Taxonomy) -> Outcome:
+def find(
+    snap: Snapshot, args: dict, place: Placement | None, filters: list[Filter], taxonomy: Taxonomy
+) -> Outcome:
     """Run a search on one snapshot: filters, place, text."""
     concepts = [match_concept(snap, c) for c in parse_query(args.get("q") or "", taxonomy)]
     mask = apply_filters(snap, filters)
@@ -93,8 +97,9 @@ def find(snap: Snapshot, args: dict, place: Placement | None, filters: list[Filt
         keep_nearby(snap, outcome, args)
     outcome.scores = scores(outcome.mask, concepts)
     sort = args.get("sort")
-    outcome.by_distance = sort == "distance" or (sort is None and place is not None
-                                                 and not args.get("q"))
+    outcome.by_distance = sort == "distance" or (
+        sort is None and place is not None and not args.get("q")
+    )
     return outcome
 
 
@@ -106,8 +111,14 @@ def current_snapshot(engine: SearchEngine) -> Snapshot:
         raise ApiError(503, "The search index is being built; try again shortly.") from None
 
 
-def search(args: dict, *, engine: SearchEngine, taxonomy: Taxonomy, geocoder: Any,
-           snap: Snapshot | None = None) -> tuple[Snapshot, Outcome]:
+def search(
+    args: dict,
+    *,
+    engine: SearchEngine,
+    taxonomy: Taxonomy,
+    geocoder: Any,
+    snap: Snapshot | None = None,
+) -> tuple[Snapshot, Outcome]:
     """Resolve the place and the filters, then search a snapshot (the current one)."""
     place = resolve_location(args, geocoder)
     filters = build_filters(args, taxonomy)

@@ -10,12 +10,18 @@ from __future__ import annotations
 from indexer.index import Snapshot
 from indexer.taxonomy import Taxonomy
 
-FACETS = (("specialty", "specialty"), ("modality", "modality"), ("client_type", "client_type"),
-          ("language", None), ("insurance", None))
+FACETS = (
+    ("specialty", "specialty"),
+    ("modality", "modality"),
+    ("client_type", "client_type"),
+    ("language", None),
+    ("insurance", None),
+)
 
 
-def facet_counts(snap: Snapshot, mask: int, taxonomy: Taxonomy,
-                 limit: int = 60) -> dict[str, list[dict]]:
+def facet_counts(
+    snap: Snapshot, mask: int, taxonomy: Taxonomy, limit: int = 60
+) -> dict[str, list[dict]]:
     """{"specialty": [{"value", "label", "count"}, ...], ...}, most frequent first."""
     out: dict[str, list[dict]] = {}
     for name, kind in FACETS:
@@ -25,8 +31,9 @@ def facet_counts(snap: Snapshot, mask: int, taxonomy: Taxonomy,
                 count = (mask & snap.term_mask(term)).bit_count()
                 if count:
                     value = term.split(":", 1)[1]
-                    values.append({"value": value, "label": _label(taxonomy, kind, value),
-                                   "count": count})
+                    values.append(
+                        {"value": value, "label": _label(taxonomy, kind, value), "count": count}
+                    )
         values.sort(key=lambda v: (-v["count"], v["label"]))
         out[name] = values[:limit]
     return out

@@ -15,8 +15,7 @@ from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
 
-FLAG_PARAMS = ("couples", "video", "intro_video", "accepting", "free_consultation",
-               "sliding_scale")
+FLAG_PARAMS = ("couples", "video", "intro_video", "accepting", "free_consultation", "sliding_scale")
 FLAG_PHRASES = {
     "couples": "sees couples",
     "video": "offers video sessions",
@@ -26,8 +25,11 @@ FLAG_PHRASES = {
     "sliding_scale": "offers a sliding scale",
 }
 # Parameters whose values are taxonomy terms, with the kind of term and the index prefix.
-TERM_PARAMS = (("specialty", "specialty", "specialty"), ("modality", "modality", "modality"),
-               ("format", "session_format", "format"))
+TERM_PARAMS = (
+    ("specialty", "specialty", "specialty"),
+    ("modality", "modality", "modality"),
+    ("format", "session_format", "format"),
+)
 
 
 class Filter(Protocol):
@@ -44,9 +46,9 @@ class Filter(Protocol):
 class TermFilter:
     """Documents holding one structured term ("flag:couples", "specialty:polyamory")."""
 
-    param: str        # the API parameter ("couples", "specialty", ...)
-    term: str         # the index term
-    phrase: str       # what a person reads
+    param: str  # the API parameter ("couples", "specialty", ...)
+    term: str  # the index term
+    phrase: str  # what a person reads
     asked: str | None = None  # the user's own word when it was a synonym
 
     def mask(self, snap: Snapshot) -> int:
@@ -94,16 +96,24 @@ def build_filters(args: dict, taxonomy: Taxonomy) -> list[Filter]:
                 hint = f" Did you mean: {', '.join(t.slug for t in close)}?" if close else ""
                 errors.setdefault(param, []).append(f"Unknown {param} {text!r}.{hint}")
                 matches.setdefault(param, []).extend(
-                    {"value": t.slug, "label": t.label} for t in close)
+                    {"value": t.slug, "label": t.label} for t in close
+                )
                 continue
-            filters.append(TermFilter(param, f"{prefix}:{res.term.slug}",
-                                      f"{param.replace('_', ' ')}: {res.term.label}", text))
+            filters.append(
+                TermFilter(
+                    param,
+                    f"{prefix}:{res.term.slug}",
+                    f"{param.replace('_', ' ')}: {res.term.label}",
+                    text,
+                )
+            )
     if errors:
         raise ApiError(400, "Unknown terms: see fields.", fields=errors, close_matches=matches)
     for param in ("language", "insurance"):
         for text in args.get(param, ()):
-            filters.append(TermFilter(param, f"{param}:{text.strip().lower()}",
-                                      f"{param}: {text.strip()}"))
+            filters.append(
+                TermFilter(param, f"{param}:{text.strip().lower()}", f"{param}: {text.strip()}")
+            )
     if "max_fee" in args:
         filters.append(MaxFeeFilter(args["max_fee"]))
     return filters

@@ -29,39 +29,60 @@ class SearchArgs(Schema):
         unknown = RAISE
 
     near = _words(200, metadata={"description": 'A ZIP, "City, ST" or an address.'})
-    lat = fields.Float(validate=validate.Range(-90, 90),
-                       metadata={"description": "Latitude; with lon, instead of near."})
+    lat = fields.Float(
+        validate=validate.Range(-90, 90),
+        metadata={"description": "Latitude; with lon, instead of near."},
+    )
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude."})
-    radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
-                          metadata={"description": "Distance limit (default 25)."})
+    radius = fields.Float(
+        load_default=25.0,
+        validate=validate.Range(min=0, min_inclusive=False),
+        metadata={"description": "Distance limit (default 25)."},
+    )
     unit = fields.String(load_default="mi", validate=validate.OneOf(["mi", "km"]))
     couples = Flag(metadata={"description": "true: sees couples."})
-    specialty = fields.List(_words(100), metadata={
-        "description": "Repeatable; a canonical slug or any synonym; all must match."})
+    specialty = fields.List(
+        _words(100),
+        metadata={"description": "Repeatable; a canonical slug or any synonym; all must match."},
+    )
     modality = fields.List(_words(100), metadata={"description": "Repeatable, like specialty."})
-    video = Flag(metadata={"description": "true: offers video sessions; with a place, remote "
-                                          "therapists licensed in its state are included."})
+    video = Flag(
+        metadata={
+            "description": "true: offers video sessions; with a place, remote "
+            "therapists licensed in its state are included."
+        }
+    )
     intro_video = Flag(metadata={"description": "true: the profile has an intro video."})
-    q = fields.String(validate=validate.Length(max=200),
-                      metadata={"description": "Free text: names, bios, approaches, terms."})
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Free text: names, bios, approaches, terms."},
+    )
     language = fields.List(_words(60), metadata={"description": "Repeatable; all must match."})
     insurance = fields.List(_words(100), metadata={"description": "Repeatable; all must match."})
     accepting = Flag(metadata={"description": "true: accepting new clients."})
     free_consultation = Flag(metadata={"description": "true: offers a free consultation."})
-    max_fee = fields.Integer(validate=validate.Range(0, 100_000),
-                             metadata={"description": "Lowest fee at most this (USD)."})
+    max_fee = fields.Integer(
+        validate=validate.Range(0, 100_000),
+        metadata={"description": "Lowest fee at most this (USD)."},
+    )
     sliding_scale = Flag(metadata={"description": "true: offers a sliding scale."})
-    format = fields.List(_words(30), metadata={
-        "description": "Repeatable: in_person, video, phone (or a synonym)."})
-    sort = fields.String(validate=validate.OneOf(["relevance", "distance"]),
-                         metadata={"description": "Default: distance with a place, else "
-                                                  "relevance."})
+    format = fields.List(
+        _words(30), metadata={"description": "Repeatable: in_person, video, phone (or a synonym)."}
+    )
+    sort = fields.String(
+        validate=validate.OneOf(["relevance", "distance"]),
+        metadata={"description": "Default: distance with a place, else relevance."},
+    )
     # Identifies a partner site (directory/partners.py: CORS and its own rate limit); the
     # search itself ignores it.
-    partner = fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "A partner site's key: the API then answers cross-origin (CORS) for "
-                       "that partner's origins only. An unknown or disabled key, or a key "
-                       "sent from another origin, is a 403. Does not change the results."})
+    partner = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "A partner site's key: the API then answers cross-origin (CORS) for "
+            "that partner's origins only. An unknown or disabled key, or a key "
+            "sent from another origin, is a 403. Does not change the results."
+        },
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 50))
 
@@ -72,11 +93,11 @@ class SearchArgs(Schema):
         if "near" in data and "lat" in data:
             raise ValidationError("Give near, or lat and lon, not both.", "near")
         if data["radius"] > MAX_RADIUS[data["unit"]]:
-            raise ValidationError(
-                f"At most {MAX_RADIUS[data['unit']]:g} {data['unit']}.", "radius")
+            raise ValidationError(f"At most {MAX_RADIUS[data['unit']]:g} {data['unit']}.", "radius")
         if data.get("sort") == "distance" and "near" not in data and "lat" not in data:
-            raise ValidationError("Sorting by distance needs a place (near, or lat and lon).",
-                                  "sort")
+            raise ValidationError(
+                "Sorting by distance needs a place (near, or lat and lon).", "sort"
+            )
 
 
 SEARCH_ARGS = SearchArgs()

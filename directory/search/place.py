@@ -17,20 +17,27 @@ if TYPE_CHECKING:
 def resolve_location(args: dict, geocoder: Any) -> Placement | None:
     """The searched place, or None; 422 for an unknown or ambiguous place."""
     if "lat" in args:
-        return Placement(args["lat"], args["lon"], "exact",
-                         f"{args['lat']:.4f}, {args['lon']:.4f}")
+        return Placement(args["lat"], args["lon"], "exact", f"{args['lat']:.4f}, {args['lon']:.4f}")
     if "near" not in args:
         return None
     candidates = resolve_place(args["near"], geocoder)
     if not candidates:
-        raise ApiError(422, f"Could not find the place {args['near']!r}.",
-                       code="unknown_location", fields={"near": ["Unknown place."]})
+        raise ApiError(
+            422,
+            f"Could not find the place {args['near']!r}.",
+            code="unknown_location",
+            fields={"near": ["Unknown place."]},
+        )
     if len(candidates) > 1:
         raise ApiError(
-            422, f"{args['near']!r} matches several places; which one?",
-            code="ambiguous_location", fields={"near": ["Ambiguous place."]},
-            candidates=[{"label": c.label, "lat": c.lat, "lon": c.lon, "state": c.state,
-                         "near": c.label} for c in candidates[:10]],
+            422,
+            f"{args['near']!r} matches several places; which one?",
+            code="ambiguous_location",
+            fields={"near": ["Ambiguous place."]},
+            candidates=[
+                {"label": c.label, "lat": c.lat, "lon": c.lon, "state": c.state, "near": c.label}
+                for c in candidates[:10]
+            ],
         )
     return candidates[0]
 

@@ -47,7 +47,7 @@ def parse_query(q: str, taxonomy: Taxonomy) -> list[Concept]:
     i = 0
     while i < len(words):
         for size in range(min(MAX_NGRAM, len(words) - i), 0, -1):
-            text = " ".join(words[i:i + size])
+            text = " ".join(words[i : i + size])
             concept = _concept(text, taxonomy)
             if concept is not None:
                 concepts.append(concept)

@@ -20,13 +20,17 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
     per_page, results, facets, location, and suggestions when nothing matched.
     Raises ApiError for an unknown place or term, 503 while no index exists."""
     tax = taxonomy()
-    snap, outcome = search(args, engine=search_engine(), taxonomy=tax, geocoder=geocoder(),
-                           snap=snap)
+    snap, outcome = search(
+        args, engine=search_engine(), taxonomy=tax, geocoder=geocoder(), snap=snap
+    )
     start = (args["page"] - 1) * args["per_page"]
     page_hits = outcome.page(start, args["per_page"])
     rows = load_therapists([snap.ids[h.doc] for h in page_hits])
-    results = [result_item(rows[tid], h, outcome, args, tax)
-               for h in page_hits if (tid := snap.ids[h.doc]) in rows]
+    results = [
+        result_item(rows[tid], h, outcome, args, tax)
+        for h in page_hits
+        if (tid := snap.ids[h.doc]) in rows
+    ]
     body = {
         "total": outcome.total,
         "page": args["page"],
@@ -44,6 +48,13 @@ def _location(args: dict, outcome: Outcome) -> dict | None:
     place = outcome.place
     if place is None:
         return None
-    return {"query": args.get("near") or f"{args['lat']},{args['lon']}", "lat": place.lat,
-            "lon": place.lon, "label": place.label, "precision": place.precision,
-            "state": place.state, "radius": args["radius"], "unit": args["unit"]}
+    return {
+        "query": args.get("near") or f"{args['lat']},{args['lon']}",
+        "lat": place.lat,
+        "lon": place.lon,
+        "label": place.label,
+        "precision": place.precision,
+        "state": place.state,
+        "radius": args["radius"],
+        "unit": args["unit"],
+    }

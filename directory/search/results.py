@@ -21,8 +21,10 @@ def load_therapists(ids: list[int]) -> dict[int, Therapist]:
     if not ids:
         return {}
     rows = db.session().scalars(
-        select(Therapist).where(Therapist.id.in_(ids))
-        .options(selectinload(Therapist.offices), selectinload(Therapist.licenses)))
+        select(Therapist)
+        .where(Therapist.id.in_(ids))
+        .options(selectinload(Therapist.offices), selectinload(Therapist.licenses))
+    )
     return {t.id: t for t in rows}
 
 
@@ -31,8 +33,10 @@ def published_therapist(**by: Any) -> Therapist | None:
     offices and licences; None when there is none."""
     column = Therapist.id if "id" in by else Therapist.slug
     return db.session().scalar(
-        select(Therapist).where(column == next(iter(by.values())), Therapist.published.is_(True))
-        .options(selectinload(Therapist.offices), selectinload(Therapist.licenses)))
+        select(Therapist)
+        .where(column == next(iter(by.values())), Therapist.published.is_(True))
+        .options(selectinload(Therapist.offices), selectinload(Therapist.licenses))
+    )
 
 
 def distance_value(km: float, unit: str) -> dict:
@@ -44,12 +48,14 @@ def nearest_office(t: Therapist, outcome: Outcome):
     placed = [o for o in t.offices if o.lat is not None]
     if outcome.place is None or not placed:
         return (placed or t.offices or [None])[0]
-    return min(placed, key=lambda o: haversine_km(outcome.place.lat, outcome.place.lon,
-                                                  o.lat, o.lon))
+    return min(
+        placed, key=lambda o: haversine_km(outcome.place.lat, outcome.place.lon, o.lat, o.lon)
+    )
 
 
-def match_explanation(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
-                      taxonomy: Taxonomy) -> dict:
+def match_explanation(
+    t: Therapist, hit: Hit, outcome: Outcome, args: dict, taxonomy: Taxonomy
+) -> dict:
     """Why this therapist matched: filters satisfied, terms matched, synonyms used."""
     filters = [f.describe() for f in outcome.filters]
     if outcome.place is not None:
@@ -57,8 +63,11 @@ def match_explanation(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
             filters.insert(0, f"offers video sessions and is licensed in {outcome.place.state}")
         elif hit.distance_km is not None:
             d = distance_value(hit.distance_km, args["unit"])
-            filters.insert(0, f"office {d['value']:g} {d['unit']} away "
-                              f"(within {args['radius']:g} {args['unit']})")
+            filters.insert(
+                0,
+                f"office {d['value']:g} {d['unit']} away "
+                f"(within {args['radius']:g} {args['unit']})",
+            )
     terms = []
     for f in outcome.filters:
         kind = getattr(f, "param", "")
@@ -72,24 +81,46 @@ def match_explanation(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
                 field = res.term.kind
                 if res.term.slug in (getattr(t, _column(field)) or []):
                     own = (t.term_sources or {}).get(f"{field}:{res.term.slug}")
-                    terms.append(_term(field, res.term.slug, m.concept.text, own, taxonomy,
-                                       "listed on the profile"))
+                    terms.append(
+                        _term(
+                            field,
+                            res.term.slug,
+                            m.concept.text,
+                            own,
+                            taxonomy,
+                            "listed on the profile",
+                        )
+                    )
         elif m.mentioned(hit.doc):
-            terms.append({"query": m.concept.text, "how": "mentioned in the profile text",
-                          "words": m.text_terms})
+            terms.append(
+                {
+                    "query": m.concept.text,
+                    "how": "mentioned in the profile text",
+                    "words": m.text_terms,
+                }
+            )
     return {"filters": filters, "terms": terms, "remote": hit.remote}
 
 
 def _column(kind: str) -> str:
-    return {"specialty": "specialties", "modality": "modalities", "client_type": "client_types",
-            "session_format": "session_formats"}[kind]
+    return {
+        "specialty": "specialties",
+        "modality": "modalities",
+        "client_type": "client_types",
+        "session_format": "session_formats",
+    }[kind]
 
 
-def _term(field: str, slug: str, asked: str | None, own: str | None, taxonomy: Taxonomy,
-          how: str) -> dict:
+def _term(
+    field: str, slug: str, asked: str | None, own: str | None, taxonomy: Taxonomy, how: str
+) -> dict:
     term = taxonomy.get(field, slug)
-    out: dict[str, Any] = {"field": field, "value": slug,
-                           "label": term.label if term else slug, "how": how}
+    out: dict[str, Any] = {
+        "field": field,
+        "value": slug,
+        "label": term.label if term else slug,
+        "how": how,
+    }
     if asked and asked.strip().lower() not in (slug.replace("-", " "), out["label"].lower()):
         out["query"] = asked
         out["synonym"] = f'"{asked}" means {out["label"]}'
@@ -98,8 +129,7 @@ def _term(field: str, slug: str, asked: str | None, own: str | None, taxonomy: T
     return out
 
 
-def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
-                taxonomy: Taxonomy) -> dict:
+def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict, taxonomy: Taxonomy) -> dict:
     """One search result."""
     office = nearest_office(t, outcome)
     return {
@@ -114,14 +144,26 @@ def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
         "session_formats": t.session_formats,
         "has_intro_video": bool(t.video_url),
         "accepting_new_clients": t.accepting_new_clients,
-        "distance": (distance_value(hit.distance_km, args["unit"])
-                     if hit.distance_km is not None and not hit.remote else None),
+        "distance": (
+            distance_value(hit.distance_km, args["unit"])
+            if hit.distance_km is not None and not hit.remote
+            else None
+        ),
         "remote": hit.remote,
-        "licensed_states": sorted(set(t.telehealth_states or [])
-                                  | {lic.state for lic in t.licenses if lic.state}),
-        "nearest_location": ({"city": office.city, "state": office.state, "zip": office.zip,
-                              "lat": office.lat, "lon": office.lon}
-                             if office is not None else None),
+        "licensed_states": sorted(
+            set(t.telehealth_states or []) | {lic.state for lic in t.licenses if lic.state}
+        ),
+        "nearest_location": (
+            {
+                "city": office.city,
+                "state": office.state,
+                "zip": office.zip,
+                "lat": office.lat,
+                "lon": office.lon,
+            }
+            if office is not None
+            else None
+        ),
         "match": match_explanation(t, hit, outcome, args, taxonomy),
         "url": f"/therapists/{t.slug}",
         "api_url": url_for("api.therapist", therapist_id=t.id),
@@ -130,28 +172,55 @@ def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict,
 
 def profile(t: Therapist, taxonomy: Taxonomy) -> dict:
     """The public profile (no admin-only fields such as source ids or hashes)."""
+
     def labelled(kind: str, slugs: list[str]) -> list[dict]:
-        return [{"value": s, "label": (taxonomy.get(kind, s).label if taxonomy.get(kind, s)
-                                       else s)} for s in slugs or []]
+        return [
+            {"value": s, "label": (taxonomy.get(kind, s).label if taxonomy.get(kind, s) else s)}
+            for s in slugs or []
+        ]
 
     return {
-        "id": t.id, "slug": t.slug, "name": t.name, "credentials": t.credentials,
-        "pronouns": t.pronouns, "photo_url": t.photo_url, "bio": t.bio, "approach": t.approach,
+        "id": t.id,
+        "slug": t.slug,
+        "name": t.name,
+        "credentials": t.credentials,
+        "pronouns": t.pronouns,
+        "photo_url": t.photo_url,
+        "bio": t.bio,
+        "approach": t.approach,
         "specialties": labelled("specialty", t.specialties),
         "modalities": labelled("modality", t.modalities),
         "client_types": labelled("client_type", t.client_types),
         "session_formats": labelled("session_format", t.session_formats),
-        "tags": t.tags, "video_url": t.video_url, "has_intro_video": bool(t.video_url),
-        "telehealth_states": t.telehealth_states, "languages": t.languages,
-        "insurance": t.insurance, "fee_min": t.fee_min, "fee_max": t.fee_max,
-        "sliding_scale": t.sliding_scale, "accepting_new_clients": t.accepting_new_clients,
-        "free_consultation": t.free_consultation, "email": t.email, "phone": t.phone,
+        "tags": t.tags,
+        "video_url": t.video_url,
+        "has_intro_video": bool(t.video_url),
+        "telehealth_states": t.telehealth_states,
+        "languages": t.languages,
+        "insurance": t.insurance,
+        "fee_min": t.fee_min,
+        "fee_max": t.fee_max,
+        "sliding_scale": t.sliding_scale,
+        "accepting_new_clients": t.accepting_new_clients,
+        "free_consultation": t.free_consultation,
+        "email": t.email,
+        "phone": t.phone,
         "website": t.website,
-        "licenses": [{"type": lic.type, "number": lic.number, "state": lic.state}
-                     for lic in t.licenses],
-        "locations": [{"address": o.address, "city": o.city, "state": o.state, "zip": o.zip,
-                       "lat": o.lat, "lon": o.lon, "precision": o.precision}
-                      for o in t.offices],
+        "licenses": [
+            {"type": lic.type, "number": lic.number, "state": lic.state} for lic in t.licenses
+        ],
+        "locations": [
+            {
+                "address": o.address,
+                "city": o.city,
+                "state": o.state,
+                "zip": o.zip,
+                "lat": o.lat,
+                "lon": o.lon,
+                "precision": o.precision,
+            }
+            for o in t.offices
+        ],
         "updated_at": t.profile_updated_at.isoformat() if t.profile_updated_at else None,
         "url": f"/therapists/{t.slug}",
     }

@@ -18,11 +18,11 @@ def suggestions(snap: Snapshot, args: dict, outcome: Outcome, taxonomy: Taxonomy
         radius, most = args["radius"], (500 if args["unit"] == "mi" else 800)
         for wider in sorted({radius * 2, radius * 5, 25, 50, 100}):
             if radius < wider <= most:
-                tries.append((f"Search within {wider:g} {args['unit']}",
-                              {**args, "radius": float(wider)}))
+                tries.append(
+                    (f"Search within {wider:g} {args['unit']}", {**args, "radius": float(wider)})
+                )
         if args.get("video") is not True:
-            tries.append(("Include therapists who offer video sessions",
-                          {**args, "video": True}))
+            tries.append(("Include therapists who offer video sessions", {**args, "video": True}))
     for f in outcome.filters:
         tries.append((f"Without \u201c{f.describe()}\u201d", _without(args, f)))
     if args.get("q"):

@@ -20,7 +20,17 @@ from .snapshot import CHECK_INTERVAL_SECONDS, SearchEngine, Snapshot
 from .writers import SyncResult
 
 __all__ = [
-    "CHECK_INTERVAL_SECONDS", "NAME_ANALYZER", "STOP_WORDS", "TEXT_ANALYZER", "IndexStore",
-    "SearchEngine", "Snapshot", "SyncResult", "docs_of", "document", "kw_term", "mask_of",
+    "CHECK_INTERVAL_SECONDS",
+    "NAME_ANALYZER",
+    "STOP_WORDS",
+    "TEXT_ANALYZER",
+    "IndexStore",
+    "SearchEngine",
+    "Snapshot",
+    "SyncResult",
+    "docs_of",
+    "document",
+    "kw_term",
+    "mask_of",
     "memory_snapshot",
 ]

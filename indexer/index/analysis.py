@@ -37,15 +37,20 @@ def _fold(word: str) -> str:
 class FoldingTokenizer(Tokenizer):
     """Words -> lowercase, accent-folded, optionally stemmed terms, stop words removed."""
 
-    def __init__(self, stem: bool = True, stoplist: frozenset[str] = STOP_WORDS,
-                 minsize: int = 2) -> None:
+    def __init__(
+        self, stem: bool = True, stoplist: frozenset[str] = STOP_WORDS, minsize: int = 2
+    ) -> None:
         self.stem = stem
         self.stoplist = frozenset(stoplist)
         self.minsize = minsize
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, FoldingTokenizer) and self.stem == other.stem
-                and self.stoplist == other.stoplist and self.minsize == other.minsize)
+        return (
+            isinstance(other, FoldingTokenizer)
+            and self.stem == other.stem
+            and self.stoplist == other.stoplist
+            and self.minsize == other.minsize
+        )
 
     def __hash__(self) -> int:
         return hash((self.stem, self.minsize, len(self.stoplist)))
@@ -65,9 +70,19 @@ class FoldingTokenizer(Tokenizer):
             cache[word] = term
         return term
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         pos = start_pos

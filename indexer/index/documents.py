@@ -19,23 +19,31 @@ def documents(session: Session, *where: Any, chunk: int = 2000) -> Iterator[dict
     columns = [c for c in Therapist.__table__.columns if c.key != "content_hash"]
     last_id = 0
     while True:
-        rows = session.execute(
-            select(*columns).where(*where, Therapist.id > last_id)
-            .order_by(Therapist.id).limit(chunk)
-        ).mappings().all()
+        rows = (
+            session.execute(
+                select(*columns)
+                .where(*where, Therapist.id > last_id)
+                .order_by(Therapist.id)
+                .limit(chunk)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return
         ids = [r["id"] for r in rows]
         offices: dict[int, list[dict]] = {}
         for office in session.execute(
             select(Office.therapist_id, Office.lat, Office.lon, Office.state)
-            .where(Office.therapist_id.in_(ids)).order_by(Office.therapist_id, Office.position)
+            .where(Office.therapist_id.in_(ids))
+            .order_by(Office.therapist_id, Office.position)
         ).mappings():
             offices.setdefault(office["therapist_id"], []).append(dict(office))
         license_states: dict[int, set[str]] = {}
         for lic in session.execute(
-            select(License.therapist_id, License.state)
-            .where(License.therapist_id.in_(ids), License.state.is_not(None))
+            select(License.therapist_id, License.state).where(
+                License.therapist_id.in_(ids), License.state.is_not(None)
+            )
         ):
             license_states.setdefault(lic.therapist_id, set()).add(lic.state)
         for row in rows:

@@ -179,8 +179,7 @@ class IndexStore:
         """A writer for a large ingest: documents are indexed while the run stores them."""
         return BulkWriter(self, procs)
 
-    def apply_changes(self, sessions: sessionmaker[Session], name: str, chunk: int = 20000
-                      ) -> int:
+    def apply_changes(self, sessions: sessionmaker[Session], name: str, chunk: int = 20000) -> int:
         """Apply the change-log rows after the generation's position to it; the caller holds
         the lock. Returns how many rows were applied."""
         applied = 0
@@ -191,7 +190,9 @@ class IndexStore:
                 with sessions() as session:
                     rows = session.execute(
                         select(Change.id, Change.therapist_id)
-                        .where(Change.id > since).order_by(Change.id).limit(chunk)
+                        .where(Change.id > since)
+                        .order_by(Change.id)
+                        .limit(chunk)
                     ).all()
                     if not rows:
                         break

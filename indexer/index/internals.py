@@ -26,8 +26,9 @@ from whoosh.multiproc import MpWriter
 from whoosh.util.numeric import byte_to_length
 
 
-def posting_blocks(reader: Any, fieldname: str, text: str
-                   ) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+def posting_blocks(
+    reader: Any, fieldname: str, text: str
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """(document ids, term frequencies) of a term, one posting block at a time, across the
     reader's segments. Deleted documents are included: callers skip them."""
     for leaf, offset in reader.leaf_readers():

@@ -44,16 +44,23 @@ def document(t: dict[str, Any], offices: list[dict[str, Any]]) -> dict[str, Any]
     licensed = set(t["telehealth_states"] or ()) | set(t.get("license_states") or ())
     tags = t["tags"] or []
     flags = {
-        "couples": t["sees_couples"], "video": t["offers_video"],
-        "intro_video": t["video_url"], "accepting": t["accepting_new_clients"],
-        "free_consultation": t["free_consultation"], "sliding_scale": t["sliding_scale"],
+        "couples": t["sees_couples"],
+        "video": t["offers_video"],
+        "intro_video": t["video_url"],
+        "accepting": t["accepting_new_clients"],
+        "free_consultation": t["free_consultation"],
+        "sliding_scale": t["sliding_scale"],
     }
     kw = [kw_term("flag", name) for name, on in flags.items() if on]
     for prefix, values in (
-        ("specialty", t["specialties"]), ("modality", t["modalities"]),
-        ("client_type", t["client_types"]), ("format", t["session_formats"]),
-        ("language", t["languages"]), ("insurance", t["insurance"]),
-        ("licensed", licensed), ("office_state", {o["state"] for o in offices if o["state"]}),
+        ("specialty", t["specialties"]),
+        ("modality", t["modalities"]),
+        ("client_type", t["client_types"]),
+        ("format", t["session_formats"]),
+        ("language", t["languages"]),
+        ("insurance", t["insurance"]),
+        ("licensed", licensed),
+        ("office_state", {o["state"] for o in offices if o["state"]}),
         ("tag", tags),
         ("cell", {c for o in placed for c in cell_terms(o["lat"], o["lon"])}),
     ):
@@ -69,8 +76,7 @@ def document(t: dict[str, Any], offices: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def encode_doc(therapist_id: int, fee_min: int | None, offices: list[tuple[float, float]]
-               ) -> bytes:
+def encode_doc(therapist_id: int, fee_min: int | None, offices: list[tuple[float, float]]) -> bytes:
     """The per-document column value: id, lowest fee, office coordinates."""
     coords = ";".join(f"{lat:.5f},{lon:.5f}" for lat, lon in offices)
     return f"{therapist_id}|{'' if fee_min is None else fee_min}|{coords}".encode()
@@ -79,6 +85,8 @@ def encode_doc(therapist_id: int, fee_min: int | None, offices: list[tuple[float
 def decode_doc(value: bytes) -> tuple[int, int | None, tuple[tuple[float, float], ...]]:
     """The inverse of encode_doc."""
     tid, fee, coords = value.decode().split("|")
-    offices = tuple((float(lat), float(lon))
-                    for lat, lon in (pair.split(",") for pair in coords.split(";") if pair))
+    offices = tuple(
+        (float(lat), float(lon))
+        for lat, lon in (pair.split(",") for pair in coords.split(";") if pair)
+    )
     return int(tid), (int(fee) if fee else None), offices

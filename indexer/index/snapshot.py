@@ -57,8 +57,11 @@ class SegmentData:
         """Local documents holding a structured term (deleted ones included), as a mask."""
         cached = self._terms.get(term)
         if cached is None:
-            cached = (mask_of(self.leaf.postings("kw", term).all_ids())
-                      if self.leaf.doc_frequency("kw", term) else 0)
+            cached = (
+                mask_of(self.leaf.postings("kw", term).all_ids())
+                if self.leaf.doc_frequency("kw", term)
+                else 0
+            )
             with self._lock:
                 self._terms[term] = cached
         return cached
@@ -110,8 +113,9 @@ class Snapshot:
     def open(cls, searcher: Any, generation: str) -> Snapshot:
         """A snapshot over an open Whoosh searcher of `generation`."""
         reader = searcher.reader()
-        segments = [(segment_data(generation, leaf), offset)
-                    for leaf, offset in reader.leaf_readers()]
+        segments = [
+            (segment_data(generation, leaf), offset) for leaf, offset in reader.leaf_readers()
+        ]
         ids: list[int | None] = []
         offices: list[tuple] = []
         fees: list[int | None] = []
@@ -180,13 +184,16 @@ class Snapshot:
         cached = self._prefixes.get(prefix)
         if cached is None:
             reader = self.searcher.reader()
-            cached = [t.decode() if isinstance(t, bytes) else t
-                      for t in reader.expand_prefix("kw", prefix)]
+            cached = [
+                t.decode() if isinstance(t, bytes) else t
+                for t in reader.expand_prefix("kw", prefix)
+            ]
             self._prefixes[prefix] = cached
         return cached
 
-    def text_match(self, word: str, *, fuzzy: bool
-                   ) -> tuple[int, list[dict[int, float]], list[str]]:
+    def text_match(
+        self, word: str, *, fuzzy: bool
+    ) -> tuple[int, list[dict[int, float]], list[str]]:
         """Documents whose name or text holds `word` (one query word), the BM25 scores of
         each index term it matched (one dict per term, cached), and those terms.
 
@@ -203,8 +210,10 @@ class Snapshot:
                 elif fuzzy and len(token.text) >= 4:
                     maxdist = 1 if len(token.text) < 7 else 2
                     near = FuzzyTerm(fieldname, token.text, maxdist=maxdist, prefixlength=1)
-                    terms.extend((f, t.decode() if isinstance(t, bytes) else t)
-                                 for f, t in near.expanded_terms(reader))
+                    terms.extend(
+                        (f, t.decode() if isinstance(t, bytes) else t)
+                        for f, t in near.expanded_terms(reader)
+                    )
         mask, tables = 0, []
         for fieldname, text in terms:
             tables.append(self.term_scores(fieldname, text))
@@ -279,8 +288,7 @@ class SearchEngine:
             generation = self.store.current()
             if generation is None:
                 raise FileNotFoundError("no index generation yet")
-            if (current is not None and current.generation == generation
-                    and current.up_to_date()):
+            if current is not None and current.generation == generation and current.up_to_date():
                 return current
             ix = self.store.open(generation)
             self._snapshot = Snapshot.open(ix.searcher(), generation)

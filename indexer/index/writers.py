@@ -55,8 +55,9 @@ class ChunkedWriter:
     def _open(self) -> Any:
         args = writer_args(160)
         if self.processes:
-            return YieldingMpWriter(self.ix, procs=self.procs, multisegment=True,
-                                     subargs=args, **args)
+            return YieldingMpWriter(
+                self.ix, procs=self.procs, multisegment=True, subargs=args, **args
+            )
         return self.ix.writer(**args)
 
     def add(self, doc: dict) -> bool:
@@ -157,8 +158,12 @@ class BulkWriter:
         finally:
             self.ix.close()
             self._lock.__exit__(None, None, None)
-        return SyncResult(self.name, self.documents, self.store.state(self.name)["change_id"],
-                          time.perf_counter() - self.started)
+        return SyncResult(
+            self.name,
+            self.documents,
+            self.store.state(self.name)["change_id"],
+            time.perf_counter() - self.started,
+        )
 
     def cancel(self) -> None:
         """Abandon uncommitted documents (the change log still has them for the next sync)."""

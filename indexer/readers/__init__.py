@@ -131,7 +131,7 @@ def _head(path: str | os.PathLike) -> tuple[str, bool]:
 
 
 def _sniff(head: str, cut: bool) -> str | None:
-    """"jsonl", "hsds", "json", "csv" or None (unknown) from the start of a file."""
+    """ "jsonl", "hsds", "json", "csv" or None (unknown) from the start of a file."""
     text = head.lstrip()
     if not text:
         return "jsonl"

@@ -52,5 +52,3 @@ class Source:
     def close(self) -> None:
         self.stream.close()
         self.raw.close()
-
-

@@ -13,8 +13,15 @@ from typing import Any
 from .base import RawRecord, ReaderError, Source
 from .jsonstream import MAX_RECORD_CHARS, show_text
 
-LIST_FIELDS = ("specialties", "modalities", "client_types", "session_formats",
-               "telehealth_states", "languages", "insurance")
+LIST_FIELDS = (
+    "specialties",
+    "modalities",
+    "client_types",
+    "session_formats",
+    "telehealth_states",
+    "languages",
+    "insurance",
+)
 LOCATION_FIELDS = ("address", "city", "state", "zip", "lat", "lon")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, via surrogateescape
 
@@ -30,14 +37,14 @@ class _Group:
 
 
 def read_csv(source: Source, name: str) -> Iterator[RawRecord]:
-    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", errors="surrogateescape",
-                            newline="")
+    text = io.TextIOWrapper(
+        source.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
+    )
     with text:
         yield from _csv_records(text, name, source.tell)
 
 
-def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]
-                 ) -> Iterator[RawRecord]:
+def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]) -> Iterator[RawRecord]:
     captured: list[str] = []  # the raw lines of the current row, for rejects
 
     def lines() -> Iterator[str]:
@@ -61,8 +68,9 @@ def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]
                 yield _emit_group(group, name, tell())
                 group = None
             raw = show_text("".join(captured)[:MAX_RECORD_CHARS])
-            yield RawRecord(name, last_line + 1, None, raw, f"line {last_line + 1}: CSV: {exc}",
-                            tell())
+            yield RawRecord(
+                name, last_line + 1, None, raw, f"line {last_line + 1}: CSV: {exc}", tell()
+            )
             last_line = reader.line_num
             continue
         if cells is None:
@@ -98,7 +106,7 @@ def _csv_row(header: list[str], cells: list[str], raw: str) -> tuple[dict, str |
         cells = [show_text(c) for c in cells]
     row: dict[str, Any] = dict(zip(header, cells, strict=False))
     if len(cells) > len(header):
-        row["_extra"] = cells[len(header):]
+        row["_extra"] = cells[len(header) :]
     if len(cells) != len(header):
         return row, f"expected {len(header)} cells, found {len(cells)}"
     if _UNDECODED.search(raw):
@@ -152,5 +160,3 @@ def _licenses(cell: str) -> Any:
         else:
             out.append(dict(zip(("type", "number"), words, strict=False)))
     return out
-
-

@@ -149,7 +149,8 @@ def _formats(locations: list[Any]) -> list[str]:
 def _fees(service: dict) -> dict:
     """fee_min / fee_max from cost options, only when they are in dollars (or say no currency)."""
     amounts = [
-        c["amount"] for c in _dicts(service.get("cost_options"))
+        c["amount"]
+        for c in _dicts(service.get("cost_options"))
         if c.get("amount") is not None and str(c.get("currency") or "usd").lower() == "usd"
     ]
     try:

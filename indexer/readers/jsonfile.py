@@ -23,8 +23,9 @@ def plain(value: Any) -> Iterator[tuple[dict | None, Any, str | None]]:
         yield None, value, f"not a JSON object (got {hsds.type_name(value)})"
 
 
-def _shaped(name: str, position: int, line: int, value: Any, shaper: Shaper,
-            bytes_read: int) -> Iterator[RawRecord]:
+def _shaped(
+    name: str, position: int, line: int, value: Any, shaper: Shaper, bytes_read: int
+) -> Iterator[RawRecord]:
     for record, original, error in shaper(value):
         error = f"line {line}: {error}" if error else None
         yield RawRecord(name, position, record, original, error, bytes_read)
@@ -40,8 +41,10 @@ def read_jsonl(source: Source, name: str, shaper: Shaper) -> Iterator[RawRecord]
             while (rest := stream.readline(MAX_RECORD_CHARS)) and not rest.endswith(b"\n"):
                 pass  # skip the rest of an overlong line without holding it
             text = raw[:PREVIEW_CHARS].decode("utf-8", "backslashreplace")
-            error = (f"line {lineno}: longer than {MAX_RECORD_CHARS} bytes "
-                     f"(original keeps the first {PREVIEW_CHARS} characters)")
+            error = (
+                f"line {lineno}: longer than {MAX_RECORD_CHARS} bytes "
+                f"(original keeps the first {PREVIEW_CHARS} characters)"
+            )
             yield RawRecord(name, lineno, None, text, error, source.tell())
             continue
         try:
@@ -56,8 +59,11 @@ def read_jsonl(source: Source, name: str, shaper: Shaper) -> Iterator[RawRecord]
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            detail = f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) \
+            detail = (
+                f"{exc.msg} (column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
                 else "nested too deeply"
+            )
             error = f"line {lineno}: invalid JSON: {detail}"
             yield RawRecord(name, lineno, None, text.rstrip("\r\n"), error, source.tell())
             continue
@@ -71,5 +77,3 @@ def read_json(source: Source, name: str, shaper: Shaper, page: bool) -> Iterator
             yield RawRecord(name, number, None, item.value, item.error, source.tell())
         else:
             yield from _shaped(name, number, item.line, item.value, shaper, source.tell())
-
-

@@ -294,7 +294,7 @@ class JsonScanner:
     def _compact(self) -> None:
         """Forget the text before self.pos, keeping line and column bookkeeping right."""
         line, self._col0 = self._where(self.pos)
-        self.buf, self._counted, self.pos = self.buf[self.pos:], 0, 0
+        self.buf, self._counted, self.pos = self.buf[self.pos :], 0, 0
         self._line = line
 
     def _next_char(self) -> str:

@@ -31,8 +31,11 @@ def write_sample(path: str | os.PathLike[str], count: int, seed: int = 1) -> int
     path = os.fspath(path)
     with open(path, "wb") as raw:
         # mtime=0 and no file name in the gzip header keep the bytes identical run to run.
-        stream = (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6)
-                  if path.endswith(".gz") else raw)
+        stream = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6)
+            if path.endswith(".gz")
+            else raw
+        )
         with io.TextIOWrapper(stream, encoding="utf-8", newline="\n") as out:
             n = 0
             for profile in generate_profiles(count, seed):

@@ -27,8 +27,12 @@ from .words import (
 
 def _bio(rng: random.Random, f: dict, trap: bool) -> str:
     """80-200 words of first-person prose that mentions the profile's terms and place."""
-    fill = {"career": one(rng, CAREERS), "hobby": one(rng, HOBBIES),
-            "school": one(rng, SCHOOLS), **f}
+    fill = {
+        "career": one(rng, CAREERS),
+        "hobby": one(rng, HOBBIES),
+        "school": one(rng, SCHOOLS),
+        **f,
+    }
     core = [one(rng, REMOTE_OPENINGS if f["remote"] else OPENINGS)]
     core.append(_specialty_line(rng, f["spec_texts"]))
     if trap:
@@ -59,8 +63,11 @@ def _specialty_line(rng: random.Random, texts: list[str]) -> str:
     line = one(rng, SPECIALTY_LINES if len(words) > 1 else SPECIALTY_LINES[:3])
     # Braces inside a therapist's own term must not reach str.format_map.
     words = [w.replace("{", "(").replace("}", ")") for w in words]
-    return line.replace("{specs}", join_words(words)).replace("{spec1}", words[0]).replace(
-        "{rest}", join_words(words[1:]) if len(words) > 1 else "")
+    return (
+        line.replace("{specs}", join_words(words))
+        .replace("{spec1}", words[0])
+        .replace("{rest}", join_words(words[1:]) if len(words) > 1 else "")
+    )
 
 
 def _practical(f: dict) -> list[str]:
@@ -84,14 +91,24 @@ def _htmlize(bio: str, strong: str, url: str) -> str:
     half = max(1, len(sentences) // 2)
     first, second = ". ".join(sentences[:half]) + ".", ". ".join(sentences[half:])
     first = first.replace(strong, f"<strong>{strong}</strong>", 1)
-    return (f"<p>{first}</p>\n<p><em>{second}</em></p>\n"
-            f'<p>More on <a href="{url}">my website</a>.</p>')
+    return (
+        f'<p>{first}</p>\n<p><em>{second}</em></p>\n<p>More on <a href="{url}">my website</a>.</p>'
+    )
 
 
-
-def write_bio(rng: random.Random, p: dict, *, first: str, role: str, home: Zip,
-               couples: bool, specs: list[str], mod_slugs: list[str], remote: bool,
-               states: list[str]) -> None:
+def write_bio(
+    rng: random.Random,
+    p: dict,
+    *,
+    first: str,
+    role: str,
+    home: Zip,
+    couples: bool,
+    specs: list[str],
+    mod_slugs: list[str],
+    remote: bool,
+    states: list[str],
+) -> None:
     """Set `bio` (plain prose, sometimes HTML) and `approach` (1-3 sentences)."""
     tax = vocabulary().taxonomy
     # strict=False: an unknown term may follow the known ones; it stays out of the prose.
@@ -100,12 +117,21 @@ def write_bio(rng: random.Random, p: dict, *, first: str, role: str, home: Zip,
     safe = [t.replace("{", "(").replace("}", ")") for t in mods]
     spec_labels = [as_prose(tax.terms["specialty"][s].label) for s in specs]
     facts = {
-        "first": first, "role": role, "city": home.city, "state": home.state, "remote": remote,
-        "years": between(rng, 3, 30), "states": join_words(states), "couples": couples,
+        "first": first,
+        "role": role,
+        "city": home.city,
+        "state": home.state,
+        "remote": remote,
+        "years": between(rng, 3, 30),
+        "states": join_words(states),
+        "couples": couples,
         "flags": [s for s in ("polyamory", "kink", "lgbtq") if s in specs],
-        "spec_texts": spec_labels, "mod_texts": safe, "accepting": p["accepting_new_clients"],
+        "spec_texts": spec_labels,
+        "mod_texts": safe,
+        "accepting": p["accepting_new_clients"],
         "formats": ["video"] if p["telehealth_states"] else [],
-        "free_consultation": p["free_consultation"], "sliding_scale": p["sliding_scale"],
+        "free_consultation": p["free_consultation"],
+        "sliding_scale": p["sliding_scale"],
     }
     bio = _bio(rng, facts, trap=not couples and rng.random() < 0.03)
     if rng.random() < 0.05:

@@ -35,12 +35,61 @@ MA:NH NY RI VT|MI:OH WI|MN:ND SD WI|MS:TN|MO:NE OK TN|MT:ND SD WY|NE:SD WY|NV:OR
 NJ:NY PA|NM:OK TX UT|NY:PA VT|NC:SC TN VA|ND:SD|OH:PA WV|OK:TX|OR:WA|PA:WV|SD:WY|TN:VA
 UT:WY|VA:WV"""
 
-STATES = frozenset((
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY",
-))
+STATES = frozenset(
+    (
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    )
+)
 
 
 class Zip(NamedTuple):
@@ -93,8 +142,17 @@ def zip_places() -> Places:
         group = metro_of.get(key, key)
         groups.setdefault(group, []).append(len(zips))
         codes = rec["area_codes"]
-        zips.append(Zip(rec["zip_code"], rec["city"], rec["state"], float(rec["lat"]),
-                         float(rec["long"]), codes[0] if codes else "", group))
+        zips.append(
+            Zip(
+                rec["zip_code"],
+                rec["city"],
+                rec["state"],
+                float(rec["lat"]),
+                float(rec["long"]),
+                codes[0] if codes else "",
+                group,
+            )
+        )
         total += METRO_WEIGHT if isinstance(group, int) else 1
         cum.append(total)
     borders: dict[str, list[str]] = {s: [] for s in STATES}

@@ -29,7 +29,6 @@ from .words import (
 slugify = lru_cache(maxsize=4096)(_slugify)  # names and cities repeat a lot
 
 
-
 def _person(rng: random.Random) -> tuple[str, str, str | None]:
     """(first name, full name, pronouns or None)."""
     kind = rng.choices(("she", "he", "they"), (62, 32, 6))[0]
@@ -42,8 +41,9 @@ def _person(rng: random.Random) -> tuple[str, str, str | None]:
     return first, f"{first}{middle} {last}", pronouns
 
 
-def _licenses(rng: random.Random, places: Places, couples: bool, states: list[str],
-              remote: bool) -> tuple[list[dict], str, str]:
+def _licenses(
+    rng: random.Random, places: Places, couples: bool, states: list[str], remote: bool
+) -> tuple[list[dict], str, str]:
     """1-3 licenses: office states, sometimes neighbours. (licenses, credentials, role)"""
     kinds = list(LICENSES)
     weights = [w * (1.6 if couples and k == "LMFT" else 1) for k, (_, _, w) in LICENSES.items()]
@@ -58,8 +58,11 @@ def _licenses(rng: random.Random, places: Places, couples: bool, states: list[st
     for state in states[:3]:
         name = COUNSELOR.get(state, "LPC") if kind == "LPC" else kind
         prefix = {"Psychologist": "PSY", "MD": "A"}.get(name, "")
-        number = f"{prefix}{between(rng, 1000, 999999)}" if rng.random() < 0.7 else (
-            f"{name}-{between(rng, 10, 99)}-{between(rng, 1000, 99999)}")
+        number = (
+            f"{prefix}{between(rng, 1000, 999999)}"
+            if rng.random() < 0.7
+            else (f"{name}-{between(rng, 10, 99)}-{between(rng, 1000, 99999)}")
+        )
         licenses.append({"type": name, "number": number, "state": state})
     return licenses, _credentials(rng, licenses[0]["type"], states[0]), LICENSES[kind][1]
 
@@ -110,19 +113,34 @@ def _phone(rng: random.Random, area: str) -> str:
     """A fictional 555-01xx number in one of the formats people type."""
     area = area or "202"
     line = f"01{between(rng, 0, 99):02d}"
-    fmt = one(rng, ("({a}) 555-{n}", "{a}-555-{n}", "{a}.555.{n}", "+1 {a} 555 {n}",
-                      "{a}555{n}", "+1 ({a}) 555-{n}", "({a}) 555-{n}"))
+    fmt = one(
+        rng,
+        (
+            "({a}) 555-{n}",
+            "{a}-555-{n}",
+            "{a}.555.{n}",
+            "+1 {a} 555 {n}",
+            "{a}555{n}",
+            "+1 ({a}) 555-{n}",
+            "({a}) 555-{n}",
+        ),
+    )
     return fmt.format(a=area, n=line)
 
 
 def _video_url(rng: random.Random) -> str:
-    token = "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                                k=11))
-    return one(rng, (
-        f"https://www.youtube.com/watch?v={token}", f"https://youtu.be/{token}",
-        f"https://vimeo.com/{between(rng, 10_000_000, 999_999_999)}",
-        f"https://videos.example.org/intro/{token.lower().strip('-_')}.mp4",
-    ))
+    token = "".join(
+        rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", k=11)
+    )
+    return one(
+        rng,
+        (
+            f"https://www.youtube.com/watch?v={token}",
+            f"https://youtu.be/{token}",
+            f"https://vimeo.com/{between(rng, 10_000_000, 999_999_999)}",
+            f"https://videos.example.org/intro/{token.lower().strip('-_')}.mp4",
+        ),
+    )
 
 
 def _insurance(rng: random.Random, state: str) -> list[str]:
@@ -150,14 +168,20 @@ def _terms(rng: random.Random, tax: Taxonomy, kind: str, slugs: list[str]) -> li
     return [render_term(rng, tax.terms[kind][s], s in SYNONYM_HEAVY) for s in slugs]
 
 
-def _client_types(rng: random.Random, tax: Taxonomy, couples: bool, specs: list[str],
-                  implied: bool) -> list[str]:
+def _client_types(
+    rng: random.Random, tax: Taxonomy, couples: bool, specs: list[str], implied: bool
+) -> list[str]:
     """Client types; couples therapists list "couples" unless a specialty already implies it."""
     family_work = any(s in specs for s in ("parenting", "family-conflict", "blended-families"))
-    odds = {"individuals": 0.85 if couples else 0.97,
-            "couples": (0.92 if implied else 1.0) if couples else 0.0,
-            "families": 0.35 if family_work else 0.1, "children": 0.08, "teens": 0.18,
-            "groups": 0.06, "older-adults": 0.08}
+    odds = {
+        "individuals": 0.85 if couples else 0.97,
+        "couples": (0.92 if implied else 1.0) if couples else 0.0,
+        "families": 0.35 if family_work else 0.1,
+        "children": 0.08,
+        "teens": 0.18,
+        "groups": 0.06,
+        "older-adults": 0.08,
+    }
     slugs = [s for s, p in odds.items() if rng.random() < p and s in tax.terms["client_type"]]
     return slugs or ["individuals"]
 
@@ -169,8 +193,11 @@ def _formats(rng: random.Random, remote: bool) -> tuple[list[str], list[str]]:
     else:
         extra = (("video", 0.66), ("phone", 0.2))
         slugs = ["in_person"] + [s for s, p in extra if rng.random() < p]
-    variants = {"in_person": ("In-person", "In office"), "video": ("Telehealth", "Online", "Video"),
-                "phone": ("Telephone", "Phone")}
+    variants = {
+        "in_person": ("In-person", "In office"),
+        "video": ("Telehealth", "Online", "Video"),
+        "phone": ("Telephone", "Phone"),
+    }
     return slugs, [one(rng, variants[s]) if rng.random() < 0.1 else s for s in slugs]
 
 
@@ -190,8 +217,12 @@ def make_profile(seed: int, k: int) -> dict:
     client_types = _client_types(rng, tax, couples, specs, implied)
     mods = choose_modalities(rng, vocab, couples, specs, "children" in client_types)
     # "couples" stays literal; other types are sometimes written as a label or synonym.
-    client_types = [s if s == "couples" or rng.random() > 0.12
-                    else render_term(rng, tax.terms["client_type"][s]) for s in client_types]
+    client_types = [
+        s
+        if s == "couples" or rng.random() > 0.12
+        else render_term(rng, tax.terms["client_type"][s])
+        for s in client_types
+    ]
     if "sex-therapy" in specs and rng.random() < 0.3:
         credentials += ", CST"  # AASECT-certified sex therapist
     if credentials.startswith(("PhD", "PsyD", "MD")) and rng.random() < 0.5:
@@ -207,8 +238,9 @@ def make_profile(seed: int, k: int) -> dict:
     p["specialties"] = _terms(rng, tax, "specialty", specs)
     p["modalities"] = _terms(rng, tax, "modality", mods)
     if rng.random() < 0.1:  # one term the taxonomy doesn't know, kept as a tag by the ingest
-        field, kind = ("specialties", "specialty") if rng.random() < 0.75 else (
-            "modalities", "modality")
+        field, kind = (
+            ("specialties", "specialty") if rng.random() < 0.75 else ("modalities", "modality")
+        )
         p[field].append(one(rng, UNKNOWN[kind]))
     p["client_types"], p["session_formats"] = client_types, formats
     if rng.random() < 0.25:
@@ -217,8 +249,18 @@ def make_profile(seed: int, k: int) -> dict:
     _practical_fit(rng, p, couples, home.state)
     p["locations"] = locations
     _contact(rng, p, first, name, home, couples)
-    write_bio(rng, p, first=first, role=role, home=home, couples=couples, specs=specs,
-               mod_slugs=mods, remote=remote, states=states)
+    write_bio(
+        rng,
+        p,
+        first=first,
+        role=role,
+        home=home,
+        couples=couples,
+        specs=specs,
+        mod_slugs=mods,
+        remote=remote,
+        states=states,
+    )
     p["updated_at"] = (date(2024, 1, 1) + timedelta(days=rng.randrange(1035))).isoformat()
     return p
 
@@ -233,13 +275,18 @@ def _practical_fit(rng: random.Random, p: dict, couples: bool, state: str) -> No
     p["free_consultation"] = rng.random() < 0.55
 
 
-def _contact(rng: random.Random, p: dict, first: str, name: str, home: Zip,
-             couples: bool) -> None:
+def _contact(rng: random.Random, p: dict, first: str, name: str, home: Zip, couples: bool) -> None:
     """Email, phone and website on reserved example domains (RFC 2606)."""
     first_s, last_s = slugify(first), slugify(name.split()[-1])
-    practice = one(rng, (f"{last_s}-therapy", f"{first_s}-{last_s}-counseling",
-                           f"{slugify(home.city)}-{'couples-therapy' if couples else 'counseling'}",
-                           f"{first_s}{last_s}"))
+    practice = one(
+        rng,
+        (
+            f"{last_s}-therapy",
+            f"{first_s}-{last_s}-counseling",
+            f"{slugify(home.city)}-{'couples-therapy' if couples else 'counseling'}",
+            f"{first_s}{last_s}",
+        ),
+    )
     domain = one(rng, ("example.com", "example.org", "example.net"))
     if rng.random() < 0.9:
         local = one(rng, (f"{first_s}.{last_s}", f"{first_s[0]}{last_s}", "hello", "info"))

@@ -57,8 +57,12 @@ def vocabulary() -> Vocab:
     )
 
 
-def _pick(rng: random.Random, pool: tuple[list[str], list[float]], k: int,
-          boost: dict[str, float] | None = None) -> list[str]:
+def _pick(
+    rng: random.Random,
+    pool: tuple[list[str], list[float]],
+    k: int,
+    boost: dict[str, float] | None = None,
+) -> list[str]:
     """Up to k distinct slugs drawn by weight (boost multiplies some weights)."""
     slugs, weights = pool
     if not slugs:
@@ -88,8 +92,10 @@ def render_term(rng: random.Random, term: Term, heavy: bool = False) -> str:
 @lru_cache(maxsize=512)
 def as_prose(text: str) -> str:
     """A label as it reads mid-sentence: "Self-Esteem" -> "self-esteem"; "LGBTQ+" stays."""
+
     def title(word: str) -> bool:
         return all(p[:1].isupper() and (p[1:].islower() or not p[1:]) for p in word.split("-"))
+
     return " ".join(w.lower() if title(w) else w for w in text.split())
 
 
@@ -116,17 +122,30 @@ def choose_specialties(rng: random.Random, v: Vocab, couples: bool) -> list[str]
     kink = rng.random() < (0.45 if poly else 0.03)
     lgbtq = rng.random() < (0.7 if poly or kink else 0.2)
     trans = rng.random() < (0.45 if lgbtq else 0.01)
-    out += [s for s, on in (("polyamory", poly), ("kink", kink), ("lgbtq", lgbtq),
-                            ("gender-identity", trans)) if on]
+    out += [
+        s
+        for s, on in (
+            ("polyamory", poly),
+            ("kink", kink),
+            ("lgbtq", lgbtq),
+            ("gender-identity", trans),
+        )
+        if on
+    ]
     extra = _pick(rng, v.general_specialties, between(rng, 1, 4) if couples else between(rng, 2, 7))
     return list(dict.fromkeys(out + extra))[:10]
 
 
-def choose_modalities(rng: random.Random, v: Vocab, couples: bool, specs: list[str],
-                       children: bool) -> list[str]:
+def choose_modalities(
+    rng: random.Random, v: Vocab, couples: bool, specs: list[str], children: bool
+) -> list[str]:
     """Modality slugs, nudged by the specialties (EMDR with trauma, ERP with OCD, ...)."""
     out = _pick(rng, v.couples_modalities, between(rng, 1, 2)) if couples else []
     trauma = "trauma" in specs
-    boost = {"emdr": 3.0 if trauma else 1.0, "tf-cbt": 2.0 if trauma else 1.0,
-             "exposure": 6.0 if "ocd" in specs else 1.0, "play-therapy": 1.0 if children else 0.0}
+    boost = {
+        "emdr": 3.0 if trauma else 1.0,
+        "tf-cbt": 2.0 if trauma else 1.0,
+        "exposure": 6.0 if "ocd" in specs else 1.0,
+        "play-therapy": 1.0 if children else 0.0,
+    }
     return out + _pick(rng, v.general_modalities, between(rng, 0 if couples else 1, 3), boost)

@@ -25,8 +25,15 @@ from directory import create_app
 from ..conftest import REPO, fresh_database
 
 CHROMIUM = os.environ.get("DIRECTORY_TEST_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO / "build" / "artifacts"
 SAMPLE = REPO / "data" / "sample" / "profiles.jsonl.gz"
 AXE_JS = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
@@ -63,11 +70,18 @@ def serve(app, port: int = 0) -> tuple[str, object]:
 def site(db_kind: str, migrated_template: str, tmp_path_factory) -> Iterator[LiveSite]:
     tmp = tmp_path_factory.mktemp("live")
     with fresh_database(db_kind, migrated_template, tmp) as url:
-        app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(tmp / "index"),
-                          "RATE_LIMIT": "", "ADMIN_TOKEN": "browser-admin"},
-                         instance_path=str(tmp / "instance"))
-        result = app.test_cli_runner().invoke(args=[
-            "ingest", str(SAMPLE), "--source", "sample", "--rejects", str(tmp / "rej.jsonl")])
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "INDEX_DIR": str(tmp / "index"),
+                "RATE_LIMIT": "",
+                "ADMIN_TOKEN": "browser-admin",
+            },
+            instance_path=str(tmp / "instance"),
+        )
+        result = app.test_cli_runner().invoke(
+            args=["ingest", str(SAMPLE), "--source", "sample", "--rejects", str(tmp / "rej.jsonl")]
+        )
         assert result.exit_code == 0, result.output
         base, server = serve(app)
         yield LiveSite(base, app)
@@ -78,7 +92,8 @@ def site(db_kind: str, migrated_template: str, tmp_path_factory) -> Iterator[Liv
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), (
-        f"{CHROMIUM} is missing: `apt-get install -y chromium` (./dev test does)")
+        f"{CHROMIUM} is missing: `apt-get install -y chromium` (./dev test does)"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
@@ -94,9 +109,12 @@ class Traffic:
     allowed: tuple[str, ...] = ()
 
     def foreign(self) -> list[str]:
-        return [u for u in self.urls
-                if not u.startswith((self.site_origin + "/", "data:", "blob:", "about:"))
-                and not u.startswith(self.allowed)]
+        return [
+            u
+            for u in self.urls
+            if not u.startswith((self.site_origin + "/", "data:", "blob:", "about:"))
+            and not u.startswith(self.allowed)
+        ]
 
 
 @pytest.fixture
@@ -105,8 +123,7 @@ def traffic(site: LiveSite) -> Traffic:
 
 
 def open_page(browser: Browser, traffic: Traffic, **context_args) -> Page:
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900},
-                                     **context_args})
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_args})
     context.set_default_timeout(10_000)
     context.on("request", lambda request: traffic.urls.append(request.url))
     return context.new_page()
@@ -125,9 +142,16 @@ def axe_violations(page: Page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (bundled by axe-playwright-python) inside the page."""
     page.evaluate(AXE_JS)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in impacts]
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
 
 
 def screenshot(page: Page, name: str, full_page: bool = False) -> Path:

@@ -43,9 +43,22 @@ def partner(site) -> Iterator[Partner]:
 
     origin, first = serve(app)
     elsewhere, second = serve(app)
-    result = site.app.test_cli_runner().invoke(args=[
-        "partners", "add", f"Closer {origin}", "--origin", origin, "--default", "couples=true",
-        "--default", "video=true", "--accent", "#8a1c4a", "--json"])
+    result = site.app.test_cli_runner().invoke(
+        args=[
+            "partners",
+            "add",
+            f"Closer {origin}",
+            "--origin",
+            origin,
+            "--default",
+            "couples=true",
+            "--default",
+            "video=true",
+            "--accent",
+            "#8a1c4a",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     key = json.loads(result.stdout)["key"]
     page["html"] = PARTNER_PAGE.format(key=key, site=site.url)
@@ -72,7 +85,8 @@ def assert_fits(page: Page, iframe, frame) -> None:
 
 
 def test_the_widget_shows_the_partners_filtered_results_and_fits_its_content(
-        page: Page, site, partner: Partner, traffic: Traffic):
+    page: Page, site, partner: Partner, traffic: Traffic
+):
     traffic.allowed = (partner.origin + "/",)
     page.goto(partner.origin + "/")
     iframe = page.locator("div[data-therapist-directory] iframe")
@@ -80,18 +94,24 @@ def test_the_widget_shows_the_partners_filtered_results_and_fits_its_content(
     frame = widget_frame(page, site)
     heading = frame.locator("#results-heading")
     expect(heading).to_contain_text("sees couples, video sessions")
-    expected = site.app.test_client().get(
-        "/api/v1/therapists?near=10001&couples=true&video=true&per_page=4").get_json()
+    expected = (
+        site.app.test_client()
+        .get("/api/v1/therapists?near=10001&couples=true&video=true&per_page=4")
+        .get_json()
+    )
     assert frame.locator(".result h3 a").all_inner_texts() == [
-        r["name"] for r in expected["results"]]
+        r["name"] for r in expected["results"]
+    ]
 
     # Resized to its content: no inner scrolling, nothing cut off, the page flows below.
     page.wait_for_function(
-        "() => document.querySelector('[data-therapist-directory] iframe').style.height"
-        " !== '480px'")
+        "() => document.querySelector('[data-therapist-directory] iframe').style.height !== '480px'"
+    )
     assert_fits(page, iframe, frame)
-    assert page.locator("#after").bounding_box()["y"] >= iframe.bounding_box()["y"] + (
-        iframe.bounding_box()["height"])
+    assert (
+        page.locator("#after").bounding_box()["y"]
+        >= iframe.bounding_box()["y"] + (iframe.bounding_box()["height"])
+    )
     screenshot(page, "partner-page.png", full_page=True)
 
     # A search inside the widget that finds nobody keeps the partner's scope and shrinks the
@@ -105,13 +125,16 @@ def test_the_widget_shows_the_partners_filtered_results_and_fits_its_content(
     expect(frame.locator("#results-heading")).to_contain_text("sees couples")
     page.wait_for_function(
         "before => document.querySelector('[data-therapist-directory] iframe')"
-        ".getBoundingClientRect().height < before - 100", arg=before)
+        ".getBoundingClientRect().height < before - 100",
+        arg=before,
+    )
     assert_fits(page, iframe, frame)
     assert page.context.cookies() == []
 
 
 def test_a_site_the_partner_did_not_list_cannot_frame_the_widget(
-        page: Page, site, partner: Partner, traffic: Traffic):
+    page: Page, site, partner: Partner, traffic: Traffic
+):
     traffic.allowed = (partner.elsewhere + "/",)
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text))
@@ -125,7 +148,8 @@ def test_a_site_the_partner_did_not_list_cannot_frame_the_widget(
 
 
 def test_the_api_answers_the_partners_scripts_and_no_one_elses(
-        page: Page, site, partner: Partner, traffic: Traffic):
+    page: Page, site, partner: Partner, traffic: Traffic
+):
     fetch = """async url => {
         try {
             const r = await fetch(url);
@@ -147,7 +171,8 @@ def test_the_api_answers_the_partners_scripts_and_no_one_elses(
 
 
 def test_the_widget_has_no_serious_accessibility_problems(
-        page: Page, site, partner: Partner, traffic: Traffic):
+    page: Page, site, partner: Partner, traffic: Traffic
+):
     traffic.allowed = (partner.origin + "/",)
     page.goto(partner.origin + "/")
     frame = widget_frame(page, site)

@@ -22,7 +22,8 @@ def wait_for_update(page: Page, before: str) -> None:
     page.wait_for_function(
         "before => { const h = document.querySelector('#results-heading');"
         " return h && h.dataset.stamp === undefined && h.outerHTML !== before; }",
-        arg=before)
+        arg=before,
+    )
 
 
 def heading_html(page: Page) -> str:
@@ -94,7 +95,8 @@ def test_the_map_shows_a_marker_per_nearby_result_and_the_searched_place(page: P
 
 
 def test_a_profile_from_the_results_and_its_video_only_after_the_click(
-        page: Page, site, traffic: Traffic):
+    page: Page, site, traffic: Traffic
+):
     page.goto(f"{site.url}/?{NYC}&intro_video=true&radius=50")
     link = page.locator(".result h3 a").first
     name = link.inner_text()
@@ -105,18 +107,24 @@ def test_a_profile_from_the_results_and_its_video_only_after_the_click(
 
     # The players answer from a stand-in: this machine is offline, and only the address
     # the browser asks for matters here.
-    page.route(re.compile(r"https://(www\.youtube-nocookie\.com|player\.vimeo\.com)/.*"),
-               lambda route: route.fulfill(body="<title>player</title>",
-                                           content_type="text/html"))
-    traffic.allowed = ("https://www.youtube-nocookie.com/embed/",
-                       "https://player.vimeo.com/video/", "https://videos.example.org/")
+    page.route(
+        re.compile(r"https://(www\.youtube-nocookie\.com|player\.vimeo\.com)/.*"),
+        lambda route: route.fulfill(body="<title>player</title>", content_type="text/html"),
+    )
+    traffic.allowed = (
+        "https://www.youtube-nocookie.com/embed/",
+        "https://player.vimeo.com/video/",
+        "https://videos.example.org/",
+    )
     page.click(".video-poster")
     player = page.locator("#intro-video iframe, #intro-video video")
     expect(player).to_have_count(1)
     src = player.get_attribute("src")
-    assert (src.startswith("https://www.youtube-nocookie.com/embed/")
-            or ("player.vimeo.com/video/" in src and "dnt=1" in src)
-            or src.startswith("https://videos.example.org/")), src
+    assert (
+        src.startswith("https://www.youtube-nocookie.com/embed/")
+        or ("player.vimeo.com/video/" in src and "dnt=1" in src)
+        or src.startswith("https://videos.example.org/")
+    ), src
     assert player.get_attribute("title") == f"Intro video: {name}"
 
 
@@ -178,8 +186,14 @@ def test_the_search_works_without_javascript(browser, site, traffic: Traffic):
 
 
 def test_a_phone_width_layout_fits_and_folds_the_filters(browser, site, traffic: Traffic):
-    page = open_page(browser, traffic, viewport={"width": 360, "height": 780},
-                     device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = open_page(
+        browser,
+        traffic,
+        viewport={"width": 360, "height": 780},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page.goto(f"{site.url}/?{NYC}&video=true")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     expect(page.locator("#filters-panel")).not_to_have_attribute("open", "")
@@ -202,9 +216,14 @@ def test_pages_stay_within_the_weight_budget(browser, site, traffic: Traffic):
     def weigh(path: str) -> dict[str, int]:
         page = open_page(browser, traffic)
         sizes: dict[str, int] = {}
-        page.on("requestfinished", lambda request: sizes.__setitem__(
-            request.url, request.sizes()["responseBodySize"])
-            if request.resource_type in ("document", "stylesheet", "script") else None)
+        page.on(
+            "requestfinished",
+            lambda request: (
+                sizes.__setitem__(request.url, request.sizes()["responseBodySize"])
+                if request.resource_type in ("document", "stylesheet", "script")
+                else None
+            ),
+        )
         page.goto(site.url + path)
         page.wait_for_load_state("networkidle")
         page.context.close()
@@ -213,8 +232,11 @@ def test_pages_stay_within_the_weight_budget(browser, site, traffic: Traffic):
 
     with_map = weigh(f"/?{NYC}&video=true&radius=50")
     assert any("leaflet.js" in url for url in with_map)
-    profile = site.app.test_client().get(
-        f"/api/v1/therapists?{NYC}&intro_video=true&radius=50").get_json()["results"][0]["url"]
+    profile = (
+        site.app.test_client()
+        .get(f"/api/v1/therapists?{NYC}&intro_video=true&radius=50")
+        .get_json()["results"][0]["url"]
+    )
     for sizes in (with_map, weigh("/"), weigh(profile), weigh("/?near=Springfield")):
         assert sum(sizes.values()) <= PAGE_BUDGET, sizes
     assert traffic.foreign() == []
@@ -236,8 +258,9 @@ def test_search_and_profile_pages_have_no_serious_accessibility_problems(page: P
 
 
 def test_an_empty_search_offers_suggestions_that_work(page: Page, site):
-    page.goto(f"{site.url}/?near=10001&radius=1&specialty=sex-therapy&modality=gottman"
-              "&language=spanish")
+    page.goto(
+        f"{site.url}/?near=10001&radius=1&specialty=sex-therapy&modality=gottman&language=spanish"
+    )
     assert result_count(page) == 0
     suggestion = page.locator(".empty .suggestions a").first
     wanted = int(page.locator(".empty .suggestions .count").first.inner_text().split()[0])
