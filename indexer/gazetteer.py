@@ -68,7 +68,7 @@ def state_code(text: str | None, *, fuzzy: bool = False) -> str | None:
 
 def is_state_code(code: str | None) -> bool:
     """True for a USPS state/DC/territory code, in either case ("VT", "pr"); False otherwise."""
-    return bool(code) and code.strip().upper() in STATE_NAMES
+    return code is not None and code.strip().upper() in STATE_NAMES
 
 
 def state_name(code: str) -> str | None:
@@ -150,6 +150,24 @@ class Gazetteer:
         "_by_key",
         "_state_info",
     )
+    # Per ZIP, sorted by ZIP: the ZIP as a number, its centroid (NaN when unlocated), its
+    # city (an index into _names) and state (an index into _states).
+    _zips: array[int]
+    _zip_lat: array[float]
+    _zip_lon: array[float]
+    _zip_city: array[int]
+    _zip_state: array[int]
+    _names: list[str]
+    _states: list[str]
+    # Per place (a city name in a state): centroid, ZIP count, name and state.
+    _place_lat: array[float]
+    _place_lon: array[float]
+    _place_count: array[int]
+    _place_name: array[int]
+    _place_state: array[int]
+    _by_state: dict[str, dict[str, int]]  # state -> place key -> place
+    _by_key: dict[str, tuple[int, ...]]  # place key -> places in every state
+    _state_info: dict[str, StateInfo]
 
     @classmethod
     def build(cls) -> Gazetteer:

@@ -22,7 +22,7 @@ def geohash(lat: float, lon: float, precision: int) -> str:
     """The standard base-32 geohash of a point."""
     lat_lo, lat_hi, lon_lo, lon_hi = -90.0, 90.0, -180.0, 180.0
     bits, code, even = 0, 0, True
-    out = []
+    out: list[str] = []
     while len(out) < precision:
         if even:
             mid = (lon_lo + lon_hi) / 2

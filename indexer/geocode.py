@@ -63,7 +63,7 @@ class OfflineGeocoder(Geocoder):
         super().__init__(user_agent=user_agent)
 
     def geocode(
-        self, query: str, *, exactly_one: bool = True, timeout: Any = None
+        self, query: str | dict[str, Any], *, exactly_one: bool = True, timeout: Any = None
     ) -> Location | list[Location] | None:
         """A ZIP, "City, ST" (typo tolerant), a state, or an address (by its ZIP, else city).
 
@@ -182,11 +182,10 @@ def place_office(office: dict, geocoder: Any = None) -> Placement | None:
     lat, lon = office.get("lat"), office.get("lon")
     city, zip_code = office.get("city"), office.get("zip")
     state = gazetteer.state_code(office.get("state")) or office.get("state")
-    if _valid_point(lat, lon):
-        lat, lon = float(lat), float(lon)
+    if lat is not None and lon is not None and _valid_point(lat, lon):
         return Placement(
-            lat,
-            lon,
+            float(lat),
+            float(lon),
             "exact",
             _label(city, state, zip_code) or f"{lat:.5f}, {lon:.5f}",
             state=state,
@@ -291,6 +290,8 @@ def _place_offline(
 
 
 def _zip_placement(info: gazetteer.ZipInfo) -> Placement:
+    """A located ZIP (callers check that `info.lat` is known) as a placement."""
+    assert info.lat is not None and info.lon is not None
     return Placement(
         info.lat,
         info.lon,

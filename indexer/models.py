@@ -8,7 +8,7 @@ written whole with their profile, and searching them is the index's job, not the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -34,6 +35,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSONValue, list[Any]: JSONValue}
+
+
+def table(model: type[Base]) -> Table:
+    """A model's table, for Core statements (executemany inserts)."""
+    return cast(Table, model.__table__)
 
 
 class Therapist(Base):

@@ -42,8 +42,8 @@ def prepare(raw: RawRecord, taxonomy: Taxonomy, summary: IngestSummary) -> Prepa
     if raw.record is None:
         return Rejected(raw, {"_record": [raw.error or "Could not be read."]})
     profile, reasons = validate_profile(raw.record)
-    if reasons is not None:
-        return Rejected(raw, reasons)
+    if profile is None:
+        return Rejected(raw, reasons or {"_record": ["Not a valid profile."]})
     summary.ignored_fields.update(ignored_fields(raw.record))
     mapping = map_terms(profile, taxonomy)
     summary.unknown_terms.update(mapping.tags)
@@ -77,22 +77,22 @@ def run_ingest(
 ) -> IngestSummary:
     """Ingest files into the database and bring the index up to date; returns the summary."""
     started = time.perf_counter()
-    paths = [str(p) for p in paths]
-    summary = IngestSummary(files=paths, source=source, dry_run=dry_run)
+    files = [str(p) for p in paths]
+    summary = IngestSummary(files=files, source=source, dry_run=dry_run)
     run_id = None
     if not dry_run:
         with sessions.begin() as session:
             sync_taxonomy(session, taxonomy)
-            run = IngestRun(source=source, files=paths, dry_run=dry_run)
+            run = IngestRun(source=source, files=files, dry_run=dry_run)
             session.add(run)
             session.flush()
             run_id = summary.run_id = run.id
     rejects = RejectsWriter(rejects_path)
     bulk = None
-    if index is not None and not dry_run and sum(file_size(p) for p in paths) >= BULK_BYTES:
+    if index is not None and not dry_run and sum(file_size(p) for p in files) >= BULK_BYTES:
         bulk = index.bulk_writer(procs=2)
     try:
-        for batch in batched(_records(paths, fmt, progress), batch_size):
+        for batch in batched(_records(files, fmt, progress), batch_size):
             stored = _ingest_batch(
                 batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
             )
@@ -116,9 +116,9 @@ def run_ingest(
     summary.seconds = time.perf_counter() - started
     if run_id is not None:
         with sessions.begin() as session:
-            run = session.get(IngestRun, run_id)
-            run.status, run.finished_at = "finished", datetime.now(UTC)
-            run.counts = summary.as_dict()
+            finished = session.get_one(IngestRun, run_id)
+            finished.status, finished.finished_at = "finished", datetime.now(UTC)
+            finished.counts = summary.as_dict()
     return summary
 
 
@@ -145,7 +145,10 @@ def _ingest_batch(
     for raw in batch:
         counts["read"] += 1
         outcome = prepare(raw, taxonomy, summary)
-        (accepted if isinstance(outcome, Prepared) else rejected).append(outcome)
+        if isinstance(outcome, Prepared):
+            accepted.append(outcome)
+        else:
+            rejected.append(outcome)
     counts["accepted"] += len(accepted)
     counts["rejected"] += len(rejected)
     for item in rejected:

@@ -11,13 +11,22 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from .geocode import place_office
-from .models import Change, License, Office, TaxonomySynonym, TaxonomyTerm, Therapist
+from .models import (
+    Change,
+    License,
+    Office,
+    TaxonomySynonym,
+    TaxonomyTerm,
+    Therapist,
+    table,
+)
 from .taxonomy import Taxonomy
 from .terms import TermMapping
 from .textnorm import slugify
@@ -157,7 +166,7 @@ def upsert_batch(
     offices, license_states = _write_children(session, new_rows + changed_rows, geocoder, counts)
     if changed_ids:
         session.execute(
-            insert(Change.__table__),
+            insert(table(Change)),
             [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids],
         )
     return [
@@ -176,7 +185,7 @@ def _insert_new(session: Session, source: str, rows: list[tuple[dict, Prepared]]
         return []
     # Core executemany (the ORM splits rows by which values are None), then one query for
     # the new ids: SQLite cannot return the ids of a multi-row insert in order.
-    session.execute(insert(Therapist.__table__), [row for row, _ in rows])
+    session.execute(insert(table(Therapist)), [row for row, _ in rows])
     ids = dict(
         session.execute(
             select(Therapist.source_id, Therapist.id).where(
@@ -232,9 +241,9 @@ def _write_children(
                 }
             )
     if offices:
-        session.execute(insert(Office.__table__), offices)
+        session.execute(insert(table(Office)), offices)
     if licenses:
-        session.execute(insert(License.__table__), licenses)
+        session.execute(insert(table(License)), licenses)
     by_therapist: dict[int, list[dict]] = {}
     for office in offices:
         by_therapist.setdefault(office["therapist_id"], []).append(office)
@@ -252,7 +261,7 @@ def unpublish(session: Session, therapist_id: int) -> bool:
         .where(Therapist.id == therapist_id, Therapist.published.is_(True))
         .values(published=False)
     )
-    if result.rowcount:
+    if cast(CursorResult, result).rowcount:
         session.add(Change(therapist_id=therapist_id, op="delete"))
         return True
     return session.get(Therapist, therapist_id) is not None

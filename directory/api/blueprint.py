@@ -21,7 +21,7 @@ from ..search import query_values
 # therapists.id is a 32-bit INTEGER column: a larger id is simply not found (404 from routing)
 # rather than an integer the database driver cannot bind.
 MAX_ID = 2**31 - 1
-ADMIN = {"security": [{"bearerAuth": []}]}
+ADMIN: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
 
 class QueryArgs(FlaskParser):

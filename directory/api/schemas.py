@@ -9,7 +9,7 @@ fields), and a test checks that the fields the service returns are all documente
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
@@ -18,9 +18,12 @@ def _d(text: str, **extra: Any) -> dict[str, Any]:
     return {"description": text, **extra}
 
 
+F = TypeVar("F", bound=fields.Field)
+
+
 def required(
-    field_cls: type[fields.Field], *args: Any, text: str = "", nullable: bool = False, **kw: Any
-) -> fields.Field:
+    field_cls: type[F], *args: Any, text: str = "", nullable: bool = False, **kw: Any
+) -> F:
     """A field always present in the response (required), null only when `nullable`."""
     if text:
         kw["metadata"] = {**kw.get("metadata", {}), "description": text}

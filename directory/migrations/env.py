@@ -11,9 +11,12 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or create_engine(
-        config.get_main_option("sqlalchemy.url")
-    )
+    engine = config.attributes.get("engine")
+    if engine is None:
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("Run migrations with `flask --app directory db upgrade`.")
+        engine = create_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -71,7 +71,7 @@ def search_error(err: ApiError, query: MultiDict) -> dict:
     if err.extra.get("close_matches"):
         out["close_matches"] = {
             param: [
-                {"label": m["label"], "query": query_with(query, **{param: [m["value"]]})}
+                {"label": m["label"], "query": query_with(query, **_one(param, m["value"]))}
                 for m in matches
             ]
             for param, matches in err.extra["close_matches"].items()
@@ -202,3 +202,8 @@ def map_data(body: dict, args: dict) -> dict | None:
         "tiles": config["MAP_TILE_URL"] or None,
         "attribution": config["MAP_ATTRIBUTION"] or "",
     }
+
+
+def _one(param: str, value: str) -> dict[str, Any]:
+    """A change to the query: `param` set to this one value."""
+    return {param: [value]}

@@ -7,6 +7,8 @@ as a filter would return (filters of one parameter combine with AND): the bits s
 
 from __future__ import annotations
 
+from typing import Any
+
 from indexer.index import Snapshot
 from indexer.taxonomy import Taxonomy
 
@@ -25,7 +27,7 @@ def facet_counts(
     """{"specialty": [{"value", "label", "count"}, ...], ...}, most frequent first."""
     out: dict[str, list[dict]] = {}
     for name, kind in FACETS:
-        values = []
+        values: list[dict[str, Any]] = []
         if mask:
             for term in snap.terms_with_prefix(f"{name}:"):
                 count = (mask & snap.term_mask(term)).bit_count()

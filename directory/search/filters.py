@@ -35,7 +35,9 @@ TERM_PARAMS = (
 class Filter(Protocol):
     """What every filter offers the search."""
 
-    param: str
+    @property
+    def param(self) -> str:
+        """The search parameter it comes from."""
 
     def mask(self, snap: Snapshot) -> int: ...
 

@@ -25,7 +25,7 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
     )
     start = (args["page"] - 1) * args["per_page"]
     page_hits = outcome.page(start, args["per_page"])
-    rows = load_therapists([snap.ids[h.doc] for h in page_hits])
+    rows = load_therapists([tid for h in page_hits if (tid := snap.ids[h.doc]) is not None])
     results = [
         result_item(rows[tid], h, outcome, args, tax)
         for h in page_hits

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from indexer.geo import KM_PER_MILE, haversine_km
-from indexer.models import Therapist
+from indexer.models import Office, Therapist
 from indexer.taxonomy import Taxonomy
 
 from .. import db
 from .evaluate import Hit, Outcome
+from .filters import TermFilter
 
 
 def load_therapists(ids: list[int]) -> dict[int, Therapist]:
@@ -44,13 +45,13 @@ def distance_value(km: float, unit: str) -> dict:
     return {"value": round(value, 1), "unit": unit}
 
 
-def nearest_office(t: Therapist, outcome: Outcome):
-    placed = [o for o in t.offices if o.lat is not None]
-    if outcome.place is None or not placed:
-        return (placed or t.offices or [None])[0]
-    return min(
-        placed, key=lambda o: haversine_km(outcome.place.lat, outcome.place.lon, o.lat, o.lon)
-    )
+def nearest_office(t: Therapist, outcome: Outcome) -> Office | None:
+    """The office nearest the searched place; without a place, the first placed office."""
+    place = outcome.place
+    placed = [(o, o.lat, o.lon) for o in t.offices if o.lat is not None and o.lon is not None]
+    if place is None or not placed:
+        return placed[0][0] if placed else (t.offices[0] if t.offices else None)
+    return min(placed, key=lambda p: haversine_km(place.lat, place.lon, p[1], p[2]))[0]
 
 
 def match_explanation(
@@ -70,11 +71,9 @@ def match_explanation(
             )
     terms = []
     for f in outcome.filters:
-        kind = getattr(f, "param", "")
-        if kind in ("specialty", "modality"):
-            value = f.term.split(":", 1)[1]
-            own = (t.term_sources or {}).get(f"{kind}:{value}")
-            terms.append(_term(kind, value, f.asked, own, taxonomy, "listed on the profile"))
+        if isinstance(f, TermFilter) and f.param in ("specialty", "modality"):
+            own = (t.term_sources or {}).get(f"{f.param}:{f.value}")
+            terms.append(_term(f.param, f.value, f.asked, own, taxonomy, "listed on the profile"))
     for m in outcome.concepts:
         if m.listed(hit.doc):
             for res in m.concept.terms:
@@ -174,10 +173,7 @@ def profile(t: Therapist, taxonomy: Taxonomy) -> dict:
     """The public profile (no admin-only fields such as source ids or hashes)."""
 
     def labelled(kind: str, slugs: list[str]) -> list[dict]:
-        return [
-            {"value": s, "label": (taxonomy.get(kind, s).label if taxonomy.get(kind, s) else s)}
-            for s in slugs or []
-        ]
+        return [{"value": s, "label": _label(taxonomy, kind, s)} for s in slugs or []]
 
     return {
         "id": t.id,
@@ -224,3 +220,8 @@ def profile(t: Therapist, taxonomy: Taxonomy) -> dict:
         "updated_at": t.profile_updated_at.isoformat() if t.profile_updated_at else None,
         "url": f"/therapists/{t.slug}",
     }
+
+
+def _label(taxonomy: Taxonomy, kind: str, slug: str) -> str:
+    term = taxonomy.get(kind, slug)
+    return term.label if term else slug

@@ -21,9 +21,10 @@ from whoosh.support.charset import accent_map
 __all__ = ["NAME_ANALYZER", "STOP_WORDS", "TEXT_ANALYZER", "FoldingTokenizer", "LeanCodec"]
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
+_WHOLE = re.compile(r"(?s).*")
 _CACHE_LIMIT = 200_000
 # word -> term ("" for a dropped word), per (stem, stoplist) flavour.
-_CACHES: dict[tuple[bool, int], dict[str, str]] = {}
+_CACHES: dict[tuple[bool, int, int], dict[str, str]] = {}
 
 
 def _fold(word: str) -> str:
@@ -84,7 +85,9 @@ class FoldingTokenizer(Tokenizer):
         **kwargs,
     ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        # Untokenized (a whole value as one term): `_WHOLE` matches any text.
+        whole = [m for m in (_WHOLE.match(value),) if m is not None]
+        matches = _WORD.finditer(value) if tokenize else iter(whole)
         pos = start_pos
         for match in matches:
             word = match.group()

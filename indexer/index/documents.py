@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import License, Office, Therapist
+from ..models import License, Office, Therapist, table
 from .schema import document
 
 PUBLISHED = Therapist.published.is_(True)
@@ -16,7 +16,7 @@ PUBLISHED = Therapist.published.is_(True)
 
 def documents(session: Session, *where: Any, chunk: int = 2000) -> Iterator[dict[str, Any]]:
     """Index documents of the therapists matching `where` (published ones, say)."""
-    columns = [c for c in Therapist.__table__.columns if c.key != "content_hash"]
+    columns = [c for c in table(Therapist).columns if c.key != "content_hash"]
     last_id = 0
     while True:
         rows = (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import io
 import os
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, cast
 
 
 @dataclass
@@ -20,6 +20,10 @@ class RawRecord:
     # text that did not parse, or for CSV the list of raw row dicts that made the profile
     error: str | None  # why it could not be parsed, starting "line N: "
     bytes_read: int  # bytes of the stored file consumed so far (compressed, for .gz)
+
+
+# What a reader yields; the caller closes it when it stops early.
+Records = Generator["RawRecord", None, None]
 
 
 class ReaderError(Exception):
@@ -43,7 +47,9 @@ class Source:
         except OSError as exc:
             raise ReaderError(f"{os.fspath(path)}: {exc.strerror}") from exc
         gz = self.raw.peek(2)[:2] == b"\x1f\x8b"
-        self.stream: io.BufferedIOBase = gzip.GzipFile(fileobj=self.raw) if gz else self.raw
+        self.stream: IO[bytes] = (
+            cast(IO[bytes], gzip.GzipFile(fileobj=self.raw)) if gz else self.raw
+        )
 
     def tell(self) -> int:
         """Bytes of the stored file consumed so far."""

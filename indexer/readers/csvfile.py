@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import RawRecord, ReaderError, Source
+from .base import RawRecord, ReaderError, Records, Source
 from .jsonstream import MAX_RECORD_CHARS, show_text
 
 LIST_FIELDS = (
@@ -36,7 +36,7 @@ class _Group:
     errors: list[str] = field(default_factory=list)
 
 
-def read_csv(source: Source, name: str) -> Iterator[RawRecord]:
+def read_csv(source: Source, name: str) -> Records:
     text = io.TextIOWrapper(
         source.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
@@ -127,15 +127,16 @@ def csv_profile(rows: list[dict[str, str]]) -> dict:
     given as "TYPE NUMBER STATE" entries joined by ";" (or as a JSON array string).
     """
     profile: dict[str, Any] = {}
-    for key, value in rows[0].items():
-        value = value.strip() if isinstance(value, str) else value
-        if key in LOCATION_FIELDS or key == "_extra" or not value:
+    for key, cell in rows[0].items():
+        text = cell.strip() if isinstance(cell, str) else cell
+        if key in LOCATION_FIELDS or key == "_extra" or not text:
             continue
         if key in LIST_FIELDS:
-            value = [v.strip() for v in value.split(";") if v.strip()]
+            profile[key] = [v.strip() for v in text.split(";") if v.strip()]
         elif key == "licenses":
-            value = _licenses(value)
-        profile[key] = value
+            profile[key] = _licenses(text)
+        else:
+            profile[key] = text
     offices = [
         {k: row[k].strip() for k in LOCATION_FIELDS if (row.get(k) or "").strip()} for row in rows
     ]

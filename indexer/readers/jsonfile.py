@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import hsds
-from .base import RawRecord, Source
+from .base import RawRecord, Records, Source
 from .jsonstream import MAX_RECORD_CHARS, PREVIEW_CHARS, JsonScanner
 
 _BOM = b"\xef\xbb\xbf"
@@ -31,7 +31,7 @@ def _shaped(
         yield RawRecord(name, position, record, original, error, bytes_read)
 
 
-def read_jsonl(source: Source, name: str, shaper: Shaper) -> Iterator[RawRecord]:
+def read_jsonl(source: Source, name: str, shaper: Shaper) -> Records:
     stream, lineno = source.stream, 0
     while raw := stream.readline(MAX_RECORD_CHARS + 1):
         lineno += 1
@@ -70,7 +70,7 @@ def read_jsonl(source: Source, name: str, shaper: Shaper) -> Iterator[RawRecord]
         yield from _shaped(name, lineno, lineno, value, shaper, source.tell())
 
 
-def read_json(source: Source, name: str, shaper: Shaper, page: bool) -> Iterator[RawRecord]:
+def read_json(source: Source, name: str, shaper: Shaper, page: bool) -> Records:
     scanner = JsonScanner(source.stream)
     for number, item in enumerate(scanner.values(page_first=page), start=1):
         if item.error is not None:
