@@ -7,17 +7,7 @@ Hoboken NJ (about 2 miles from Chelsea, across the state line); 10601 is White P
 
 from __future__ import annotations
 
-
-def profile(**fields) -> dict:
-    """A profile with only the fields given (nothing inherited that could match by accident)."""
-    base = {"credentials": "LMFT", "session_formats": ["in_person"]}
-    base.update(fields)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def office(zip_code: str, city: str, state: str) -> dict:
-    return {"address": "1 Main St", "city": city, "state": state, "zip": zip_code}
-
+from .factories import office, profile
 
 CHELSEA = office("10001", "New York", "NY")
 BROOKLYN = office("11201", "Brooklyn", "NY")
@@ -28,6 +18,7 @@ BOSTON = office("02108", "Boston", "MA")
 CORPUS = [
     # Couples, polyamory (written "ENM"), video, in Chelsea.
     profile(
+        bare=True,
         id="ana",
         name="Ana López",
         specialties=["ENM", "communication"],
@@ -43,6 +34,7 @@ CORPUS = [
     ),
     # Couples, kink-affirming, Gottman, Brooklyn, in-person only.
     profile(
+        bare=True,
         id="ben",
         name="Ben Okafor",
         specialties=["BDSM", "intimacy"],
@@ -56,6 +48,7 @@ CORPUS = [
     ),
     # Offices in Boston and Chelsea: 0 miles from Chelsea, not 190.
     profile(
+        bare=True,
         id="cara",
         name="Cara Diaz",
         specialties=["polyamory", "attachment"],
@@ -68,6 +61,7 @@ CORPUS = [
     ),
     # Across the state line in Hoboken, NJ; licensed only in NJ; offers video.
     profile(
+        bare=True,
         id="dev",
         name="Dev Patel",
         specialties=["poly", "anxiety"],
@@ -79,6 +73,7 @@ CORPUS = [
     ),
     # Remote only, licensed in NY: included for video searches in NY, marked remote.
     profile(
+        bare=True,
         id="eve",
         name="Eve Rahman",
         specialties=["open relationships"],
@@ -90,6 +85,7 @@ CORPUS = [
     ),
     # Remote only, licensed in CA: never in a NY search.
     profile(
+        bare=True,
         id="fay",
         name="Fay Chen",
         specialties=["polyamory"],
@@ -101,6 +97,7 @@ CORPUS = [
     ),
     # Says it does not see couples: mentions couples, polyamory and Gottman only in the bio.
     profile(
+        bare=True,
         id="gus",
         name="Gus Meyer",
         specialties=["depression", "grief"],
@@ -114,6 +111,7 @@ CORPUS = [
     ),
     # Accented name; anxiety specialist; White Plains (about 25 mi from Chelsea).
     profile(
+        bare=True,
         id="jose",
         name="José Núñez",
         specialties=["anxiety", "trauma"],
@@ -126,6 +124,7 @@ CORPUS = [
     ),
     # Premarital implies couples; has an intro video.
     profile(
+        bare=True,
         id="kim",
         name="Kim Sato",
         specialties=["premarital"],

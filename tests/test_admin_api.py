@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from directory.api import admin
 
-from .helpers import profile
+from .factories import profile
 
 TOKEN = {"Authorization": "Bearer test-admin-token"}
 INGEST = "/api/v1/admin/ingest"

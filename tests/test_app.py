@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from directory.db import engine
 
-from .helpers import profile
+from .factories import profile
 
 
 def test_healthz_answers(client):

@@ -11,7 +11,7 @@ from directory.db import sessions
 from directory.parts import index_store
 from indexer import store
 
-from .helpers import profile
+from .factories import profile
 
 
 def test_exactly_one_whoosh_distribution_is_installed():

@@ -13,7 +13,7 @@ from directory.db import sessions
 from directory.parts import index_store
 from indexer.models import Change, IngestRun, Office, Reject, Therapist
 
-from .helpers import profile
+from .factories import profile
 
 
 def therapists(app) -> list[Therapist]:

@@ -10,7 +10,7 @@ import redis
 
 from directory import create_app
 
-from .helpers import profile
+from .factories import profile
 
 TOKEN = {"Authorization": "Bearer test-admin-token"}
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .helpers import profile
+from .factories import profile
 
 TOKEN = {"Authorization": "Bearer test-admin-token"}
 SITE = "http://localhost"  # the test client's host

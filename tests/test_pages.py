@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from directory import create_app
 from directory.pages.display import intro_video, page_window, query_with
 
-from .helpers import profile
+from .factories import profile
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

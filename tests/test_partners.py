@@ -18,7 +18,7 @@ from directory.db import engine
 from directory.partners.access import origin_allowed
 from directory.partners.storage import find_partner, partner_args
 
-from .helpers import profile
+from .factories import profile
 
 TOKEN = {"Authorization": "Bearer test-admin-token"}
 PARTNERS = "/api/v1/admin/partners"
