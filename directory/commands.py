@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,20 +76,24 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
     try:
         if bar is not None:
             bar.__enter__()
-        summary = run_ingest(
-            paths,
-            sessions=db.sessions(),
-            taxonomy=taxonomy(),
-            geocoder=geocoder(),
-            source=source,
-            fmt=fmt,
-            rejects_path=rejects,
-            dry_run=dry_run,
-            index=index_store(),
-            progress=bar.update if bar is not None else None,
-        )
+        with stop_on_sigterm():
+            summary = run_ingest(
+                paths,
+                sessions=db.sessions(),
+                taxonomy=taxonomy(),
+                geocoder=geocoder(),
+                source=source,
+                fmt=fmt,
+                rejects_path=rejects,
+                dry_run=dry_run,
+                index=index_store(),
+                progress=bar.update if bar is not None else None,
+            )
     except ReaderError as exc:
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        # The run is recorded as failed, with this error, before it gets here.
+        raise click.ClickException(f"ingest failed: {type(exc).__name__}: {exc}") from exc
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -98,6 +106,25 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
     if not summary.read:
         click.echo("nothing could be read from the input", err=True)
         sys.exit(1)
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """While a command runs, SIGTERM (a service manager stopping it) ends it like Ctrl-C: an
+    ingest is recorded as interrupted and its writer processes are stopped, instead of dying
+    mid-write. The previous handler comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @click.group(cls=AppGroup, name="index")

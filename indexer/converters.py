@@ -20,6 +20,8 @@ _FLOAT_ZIP = re.compile(r"^(\d{3,9})\.0+$")
 _MONEY = re.compile(r"^\$?\s*(\d{1,6})(?:\.\d{1,2})?$")
 _CRED_SPLIT = re.compile(r"\s*[,;/]\s*")
 
+MAX_URL_CHARS = 2000  # the database columns' size, on every database
+
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "on"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "off"}
 
@@ -86,7 +88,12 @@ def normalise_phone(value: str) -> str:
 def normalise_url(value: str) -> str:
     """An absolute http(s) URL; anything else (javascript:, data:, relative) is refused."""
     text = str(value).strip()
-    parts = urlsplit(text)
+    if len(text) > MAX_URL_CHARS:
+        raise ValueError(f"Longer than {MAX_URL_CHARS} characters.")
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1" and the like
+        raise ValueError(f"Not an http(s) URL: {text[:100]!r}.") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError(f"Not an http(s) URL: {text[:100]!r}.")
     return text

@@ -180,7 +180,14 @@ class IngestRun(Base):
     source: Mapped[str] = mapped_column(String(64))
     files: Mapped[list[Any]] = mapped_column(default=list)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # running | finished | failed (an error ended it) | interrupted (stopped, or killed: found
+    # by a later run, see indexer/runs.py)
     status: Mapped[str] = mapped_column(String(16), default="running")
+    # The process doing the run, and when it last committed a batch.
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -13,18 +13,20 @@ the rejects table; the rest of the file still goes in, and read = accepted + rej
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .index import IndexStore
-from .models import IngestRun, Reject
+from .models import Reject
 from .readers import RawRecord, file_size, read_records
 from .rejects import Rejected, RejectsWriter
+from .runs import beat, end_run, start_run
 from .store import Prepared, Stored, content_hash, sync_taxonomy, upsert_batch
 from .summary import IngestSummary
 from .taxonomy import Taxonomy
@@ -47,7 +49,7 @@ def prepare(raw: RawRecord, taxonomy: Taxonomy, summary: IngestSummary) -> Prepa
     summary.ignored_fields.update(ignored_fields(raw.record))
     mapping = map_terms(profile, taxonomy)
     summary.unknown_terms.update(mapping.tags)
-    return Prepared(profile, mapping, content_hash(profile, taxonomy.fingerprint))
+    return Prepared(profile, mapping, content_hash(profile, taxonomy.fingerprint), raw)
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -74,8 +76,14 @@ def run_ingest(
     index: IndexStore | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 500,
+    bulk_bytes: int = BULK_BYTES,
 ) -> IngestSummary:
-    """Ingest files into the database and bring the index up to date; returns the summary."""
+    """Ingest files into the database and bring the index up to date; returns the summary.
+
+    The run is a row in ingest_runs: `finished`, `failed` (an exception ended it, recorded
+    before it propagates) or `interrupted` (KeyboardInterrupt or SystemExit, such as the CLI's
+    SIGTERM; a SIGKILL is recorded by the next run). Inputs of `bulk_bytes` or more are
+    indexed by writer processes while they are stored."""
     started = time.perf_counter()
     files = [str(p) for p in paths]
     summary = IngestSummary(files=files, source=source, dry_run=dry_run)
@@ -83,13 +91,50 @@ def run_ingest(
     if not dry_run:
         with sessions.begin() as session:
             sync_taxonomy(session, taxonomy)
-            run = IngestRun(source=source, files=files, dry_run=dry_run)
-            session.add(run)
-            session.flush()
-            run_id = summary.run_id = run.id
+            run_id = summary.run_id = start_run(session, source, files).id
+    try:
+        _run(
+            files,
+            fmt,
+            sessions,
+            taxonomy,
+            geocoder,
+            summary,
+            rejects_path,
+            index,
+            progress,
+            batch_size,
+            bulk_bytes,
+        )
+    except BaseException as exc:
+        if run_id is not None:
+            status = "failed" if isinstance(exc, Exception) else "interrupted"
+            end_run(sessions, run_id, status, summary.as_dict(), f"{type(exc).__name__}: {exc}")
+        raise
+    summary.seconds = time.perf_counter() - started
+    if run_id is not None:
+        end_run(sessions, run_id, "finished", summary.as_dict())
+    return summary
+
+
+def _run(
+    files,
+    fmt,
+    sessions,
+    taxonomy,
+    geocoder,
+    summary,
+    rejects_path,
+    index,
+    progress,
+    batch_size,
+    bulk_bytes,
+) -> None:
+    """Read, prepare and store every batch, then bring the index up to date."""
+    dry_run, run_id = summary.dry_run, summary.run_id
     rejects = RejectsWriter(rejects_path)
     bulk = None
-    if index is not None and not dry_run and sum(file_size(p) for p in files) >= BULK_BYTES:
+    if index is not None and not dry_run and sum(file_size(p) for p in files) >= bulk_bytes:
         bulk = index.bulk_writer(procs=2)
     try:
         for batch in batched(_records(files, fmt, progress), batch_size):
@@ -101,6 +146,8 @@ def run_ingest(
                     [(s.index_row, s.offices) for s in stored],
                     [s.row["id"] for s in stored if s.updated],
                 )
+            if run_id is not None:
+                beat(sessions, run_id)
     except BaseException:
         if bulk is not None:
             bulk.cancel()
@@ -113,13 +160,6 @@ def run_ingest(
         summary.index = bulk.finish(sessions, changes_written=changed)
     elif index is not None and not dry_run and changed:
         summary.index = index.sync(sessions)
-    summary.seconds = time.perf_counter() - started
-    if run_id is not None:
-        with sessions.begin() as session:
-            finished = session.get_one(IngestRun, run_id)
-            finished.status, finished.finished_at = "finished", datetime.now(UTC)
-            finished.counts = summary.as_dict()
-    return summary
 
 
 def _records(
@@ -138,44 +178,63 @@ def _records(
 def _ingest_batch(
     batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
 ) -> list[Stored]:
-    """Prepare, store and commit one batch; returns what changed (nothing in a dry run)."""
+    """Prepare, store and commit one batch; returns what changed (nothing in a dry run).
+
+    A batch the database refuses is stored again record by record, so one record that still
+    cannot be stored is rejected with the database's reason instead of losing the batch."""
     counts = summary.counts
     accepted: list[Prepared] = []
     rejected: list[Rejected] = []
     for raw in batch:
-        counts["read"] += 1
         outcome = prepare(raw, taxonomy, summary)
         if isinstance(outcome, Prepared):
             accepted.append(outcome)
         else:
             rejected.append(outcome)
-    counts["accepted"] += len(accepted)
-    counts["rejected"] += len(rejected)
-    for item in rejected:
-        rejects.write(item)
-    session = sessions()
     try:
+        stored = _store(
+            sessions, summary.source, accepted, rejected, run_id, geocoder, counts, dry_run
+        )
+    except SQLAlchemyError:
+        stored = []
+        for item in accepted:
+            try:
+                stored += _store(
+                    sessions, summary.source, [item], [], run_id, geocoder, counts, dry_run
+                )
+            except SQLAlchemyError as err:
+                reason = f"The database refused it: {_first_line(err)}"
+                assert item.raw is not None
+                rejected.append(Rejected(item.raw, {"_record": [reason]}))
+        _store(sessions, summary.source, [], rejected, run_id, geocoder, counts, dry_run)
+    counts["read"] += len(batch)
+    counts["accepted"] += len(batch) - len(rejected)
+    counts["rejected"] += len(rejected)
+    for reject in rejected:
+        rejects.write(reject)
+    return stored
+
+
+def _store(sessions, source, accepted, rejected, run_id, geocoder, counts, dry_run) -> list[Stored]:
+    """One transaction: upsert the accepted profiles and record the rejects. The counts of
+    what was created or updated are added only once it commits."""
+    attempt: Counter = Counter()
+    with sessions() as session:
         stored = upsert_batch(
-            session, summary.source, accepted, run_id=run_id, geocoder=geocoder, counts=counts
+            session, source, accepted, run_id=run_id, geocoder=geocoder, counts=attempt
         )
         if rejected and run_id is not None:
-            session.execute(
-                insert(Reject),
-                [
-                    {
-                        "run_id": run_id,
-                        "file": r.raw.file,
-                        "position": r.raw.position,
-                        "record": r.raw.original,
-                        "reasons": r.reasons,
-                    }
-                    for r in rejected
-                ],
-            )
+            session.execute(insert(Reject), [r.as_row(run_id) for r in rejected])
         if dry_run:
             session.rollback()
+            counts.update(attempt)
             return []
         session.commit()
-        return stored
-    finally:
-        session.close()
+    counts.update(attempt)
+    return stored
+
+
+def _first_line(err: Exception) -> str:
+    """The database's own words, without the SQL statement SQLAlchemy appends."""
+    message = str(getattr(err, "orig", None) or err).strip().splitlines()
+    return (message[0] if message else type(err).__name__)[:300]

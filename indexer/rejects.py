@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .readers import RawRecord
+from .textnorm import storable
 
 
 @dataclass
@@ -18,12 +19,36 @@ class Rejected:
     reasons: dict[str, list[str]]
 
     def as_json(self) -> dict[str, Any]:
+        """The rejects file's line: the original record, whole and unchanged."""
         return {
             "file": self.raw.file,
             "position": self.raw.position,
             "record": self.raw.original,
             "reasons": self.reasons,
         }
+
+    def as_row(self, run_id: int) -> dict[str, Any]:
+        """The rejects table's row: the record as a database can store it (no NUL, no lone
+        surrogate; the rejects file keeps the exact original)."""
+        return {
+            "run_id": run_id,
+            "file": storable(self.raw.file),
+            "position": self.raw.position,
+            "record": storable(self.raw.original),
+            "reasons": storable(self.reasons),
+        }
+
+
+def json_line(value: Any) -> str:
+    """One JSON Lines record: UTF-8 as is where possible; with ASCII escapes when the value
+    holds what UTF-8 cannot (a lone surrogate read from "\\ud800"), so the record stays whole
+    and unchanged when read back."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, default=str)
+    return text
 
 
 class RejectsWriter:
@@ -41,7 +66,7 @@ class RejectsWriter:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.target, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
             self.path = str(self.target)
-        self._fh.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
+        self._fh.write(json_line(item.as_json()) + "\n")
 
     def close(self) -> None:
         if self._fh is not None:

@@ -27,6 +27,7 @@ from .models import (
     Therapist,
     table,
 )
+from .readers import RawRecord
 from .taxonomy import Taxonomy
 from .terms import TermMapping
 from .textnorm import slugify
@@ -60,6 +61,7 @@ class Prepared:
     profile: dict[str, Any]
     mapping: TermMapping
     content_hash: str
+    raw: RawRecord | None = None  # the record as read, for a reject after all
 
     @property
     def source_id(self) -> str:

@@ -29,6 +29,9 @@ Bad-row policy - nothing read is silently dropped:
 - HSDS (mapping in `indexer.hsds`): one record per service. Services of one organization share
   its position; a page's contents are numbered within it; an object that is no service (a lone
   location) is a reject. Page metadata (total_items, ...) holds no profile and is not reported.
+- Every string of a parsed record is made storable before anything else sees it: NULs are
+  removed and lone UTF-16 surrogates ("\\ud800", valid JSON) become U+FFFD. `original` keeps the
+  record as read (the rejects file escapes what UTF-8 cannot hold).
 - A file that cannot be read past some point (a truncated .gz) ends with one reject saying so.
 - A file that cannot be read at all (missing, not a recognisable format) raises ReaderError.
 
@@ -44,6 +47,7 @@ import os
 import zlib
 from collections.abc import Iterator
 
+from ..textnorm import storable
 from . import hsds
 from .base import RawRecord, ReaderError, Source, file_size
 from .csvfile import read_csv
@@ -108,6 +112,12 @@ def _records(path: str | os.PathLike, fmt: str, kind: str, page: bool) -> Iterat
     try:
         for rec in records:
             position = rec.position
+            if rec.record is not None:
+                # Text cleaning at the boundary: what no database can store never gets further.
+                try:
+                    rec.record = storable(rec.record)
+                except RecursionError:
+                    rec.record, rec.error = None, f"record {position}: nested too deeply"
             yield rec
     except (OSError, EOFError, zlib.error) as exc:
         error = f"cannot read past byte {source.tell()}: {exc}"
