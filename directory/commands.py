@@ -16,6 +16,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from indexer.index import IndexLocked, IndexStore
+from indexer.index.locking import describe as describe_holder
 from indexer.pipeline import run_ingest
 from indexer.readers import FORMATS, ReaderError, file_size
 
@@ -86,7 +88,8 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
                 fmt=fmt,
                 rejects_path=rejects,
                 dry_run=dry_run,
-                index=index_store(),
+                index=command_store(),
+                bulk_bytes=int(current_app.config["BULK_INGEST_BYTES"]),
                 progress=bar.update if bar is not None else None,
             )
     except ReaderError as exc:
@@ -106,6 +109,23 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
     if not summary.read:
         click.echo("nothing could be read from the input", err=True)
         sys.exit(1)
+
+
+def command_store() -> IndexStore:
+    """This node's index for a command: a writer that must wait for the node's lock says
+    whom it waits for, on stderr, and gives up after INDEX_LOCK_TIMEOUT seconds."""
+    store = index_store()
+
+    def tell(holder: dict) -> None:
+        wait = f"up to {store.lock_timeout:g} s" if store.lock_timeout is not None else "until"
+        click.echo(
+            f"waiting for the index lock, held by {describe_holder(holder)} ({wait} it "
+            "is free; Ctrl-C to stop)",
+            err=True,
+        )
+
+    store.on_wait = tell
+    return store
 
 
 @contextmanager
@@ -137,7 +157,10 @@ def index_cli() -> None:
 def rebuild_command(procs: int) -> None:
     """Rebuild the index from the database into a new generation and switch to it atomically;
     searches keep answering from the old generation meanwhile."""
-    result = index_store().rebuild(db.sessions(), procs=procs)
+    try:
+        result = command_store().rebuild(db.sessions(), procs=procs)
+    except IndexLocked as err:
+        raise click.ClickException(str(err)) from err
     click.echo(
         f"built {result.generation}: {result.applied} therapists in "
         f"{result.seconds:.1f} s (change log at {result.change_id})"
@@ -149,9 +172,12 @@ def rebuild_command(procs: int) -> None:
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 def sync_command(follow: bool, interval: float) -> None:
     """Bring this node's index up to date with changes made to the database elsewhere."""
-    store, sessions = index_store(), db.sessions()
+    store, sessions = command_store(), db.sessions()
     while True:
-        result = store.sync(sessions)
+        try:
+            result = store.sync(sessions)
+        except IndexLocked as err:
+            raise click.ClickException(str(err)) from err
         if result.applied or not follow:
             click.echo(
                 f"{result.generation}: applied {result.applied} changes "

@@ -42,7 +42,11 @@ def geocoder() -> Any:
 
 def index_store() -> IndexStore:
     """This node's index directory and its generations."""
-    return _part("index", lambda: IndexStore(current_app.config["INDEX_DIR"]))
+    config = current_app.config
+    return _part(
+        "index",
+        lambda: IndexStore(config["INDEX_DIR"], lock_timeout=float(config["INDEX_LOCK_TIMEOUT"])),
+    )
 
 
 def search_engine() -> SearchEngine:

@@ -96,6 +96,20 @@ SETTINGS = (
         '`["https://img.example.org"]`. Other photos are replaced by initials, so '
         "pages load nothing from hosts you did not choose.",
     ),
+    Setting(
+        "BULK_INGEST_BYTES",
+        8 * 1024 * 1024,
+        "Inputs at least this large (in bytes, about 4,000 profiles for the default) are "
+        "indexed by two writer processes while they are stored; smaller ones are applied "
+        "from the change log when the run ends.",
+    ),
+    Setting(
+        "INDEX_LOCK_TIMEOUT",
+        600,
+        "Seconds a command (ingest, index sync or rebuild) waits for another writer holding "
+        "this node's index lock before it gives up, naming the holder. Web requests that "
+        "write (the admin API) wait 3 seconds at most; their changes wait in the change log.",
+    ),
     Setting("SOURCE", "default", "Default `--source` name for `ingest`."),
 )
 

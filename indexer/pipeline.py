@@ -7,7 +7,9 @@ Generators wrapping generators; writes in batches of `batch_size` records, one t
 
 Bad-record policy: a record that cannot be parsed or fails validation is rejected whole and
 unchanged, with its file, position and field-level reasons, to the rejects file (JSON Lines) and
-the rejects table; the rest of the file still goes in, and read = accepted + rejected.
+the rejects table; the rest of the file still goes in, and read = accepted + rejected. A batch
+the database refuses is stored again record by record, so a record that still cannot be stored
+is rejected with the database's reason instead of losing the batch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .index import IndexStore
+from .index import IndexLocked, IndexStore
+from .index.writers import BulkWriter
 from .models import Reject
 from .readers import RawRecord, file_size, read_records
 from .rejects import Rejected, RejectsWriter
@@ -53,6 +57,7 @@ def prepare(raw: RawRecord, taxonomy: Taxonomy, summary: IngestSummary) -> Prepa
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last one shorter)."""
     batch: list[Any] = []
     for item in items:
         batch.append(item)
@@ -77,161 +82,170 @@ def run_ingest(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 500,
     bulk_bytes: int = BULK_BYTES,
+    lock_timeout: float | None = None,
 ) -> IngestSummary:
     """Ingest files into the database and bring the index up to date; returns the summary.
 
     The run is a row in ingest_runs: `finished`, `failed` (an exception ended it, recorded
     before it propagates) or `interrupted` (KeyboardInterrupt or SystemExit, such as the CLI's
     SIGTERM; a SIGKILL is recorded by the next run). Inputs of `bulk_bytes` or more are
-    indexed by writer processes while they are stored."""
+    indexed by writer processes while they are stored. When another writer holds the node's
+    index lock past `lock_timeout` (default: the store's), the run still stores everything and
+    says the index is pending: the change log keeps the changes for that writer or the next
+    sync."""
     started = time.perf_counter()
     files = [str(p) for p in paths]
-    summary = IngestSummary(files=files, source=source, dry_run=dry_run)
-    run_id = None
+    job = _Job(
+        files,
+        fmt,
+        sessions,
+        taxonomy,
+        geocoder,
+        index,
+        progress,
+        batch_size,
+        IngestSummary(files=files, source=source, dry_run=dry_run),
+    )
     if not dry_run:
         with sessions.begin() as session:
             sync_taxonomy(session, taxonomy)
-            run_id = summary.run_id = start_run(session, source, files).id
+            job.summary.run_id = start_run(session, source, files).id
     try:
-        _run(
-            files,
-            fmt,
-            sessions,
-            taxonomy,
-            geocoder,
-            summary,
-            rejects_path,
-            index,
-            progress,
-            batch_size,
-            bulk_bytes,
-        )
+        bulk = job.bulk_writer(bulk_bytes, lock_timeout)
+        job.store_all(RejectsWriter(rejects_path), bulk)
+        job.update_index(bulk, lock_timeout)
     except BaseException as exc:
-        if run_id is not None:
-            status = "failed" if isinstance(exc, Exception) else "interrupted"
-            end_run(sessions, run_id, status, summary.as_dict(), f"{type(exc).__name__}: {exc}")
+        job.end("failed" if isinstance(exc, Exception) else "interrupted", exc)
         raise
-    summary.seconds = time.perf_counter() - started
-    if run_id is not None:
-        end_run(sessions, run_id, "finished", summary.as_dict())
-    return summary
+    job.summary.seconds = time.perf_counter() - started
+    job.end("finished")
+    return job.summary
 
 
-def _run(
-    files,
-    fmt,
-    sessions,
-    taxonomy,
-    geocoder,
-    summary,
-    rejects_path,
-    index,
-    progress,
-    batch_size,
-    bulk_bytes,
-) -> None:
-    """Read, prepare and store every batch, then bring the index up to date."""
-    dry_run, run_id = summary.dry_run, summary.run_id
-    rejects = RejectsWriter(rejects_path)
-    bulk = None
-    if index is not None and not dry_run and sum(file_size(p) for p in files) >= bulk_bytes:
-        bulk = index.bulk_writer(procs=2)
-    try:
-        for batch in batched(_records(files, fmt, progress), batch_size):
-            stored = _ingest_batch(
-                batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
-            )
-            if bulk is not None and stored:
-                bulk.add(
-                    [(s.index_row, s.offices) for s in stored],
-                    [s.row["id"] for s in stored if s.updated],
-                )
-            if run_id is not None:
-                beat(sessions, run_id)
-    except BaseException:
+@dataclass
+class _Job:
+    """One ingest run's parts and its summary."""
+
+    files: list[str]
+    fmt: str
+    sessions: sessionmaker[Session]
+    taxonomy: Taxonomy
+    geocoder: Any
+    index: IndexStore | None
+    progress: Callable[[int], None] | None
+    batch_size: int
+    summary: IngestSummary
+
+    def bulk_writer(self, bulk_bytes: int, lock_timeout: float | None) -> BulkWriter | None:
+        """Writer processes for a large input, when the node's lock can be had."""
+        if self.index is None or self.summary.dry_run:
+            return None
+        if sum(file_size(p) for p in self.files) < bulk_bytes:
+            return None
+        try:
+            return self.index.bulk_writer(procs=2, lock_timeout=lock_timeout)
+        except IndexLocked:
+            return None  # store first; the change log brings the index up to date after
+
+    def store_all(self, rejects: RejectsWriter, bulk: BulkWriter | None) -> None:
+        """Read, prepare and store every batch (and index it, with a bulk writer)."""
+        run_id = self.summary.run_id
+        try:
+            for batch in batched(self.records(), self.batch_size):
+                stored = self.ingest_batch(batch, rejects)
+                if bulk is not None and stored:
+                    rows = [(s.index_row, s.offices) for s in stored]
+                    bulk.add(rows, [s.row["id"] for s in stored if s.updated])
+                if run_id is not None:
+                    beat(self.sessions, run_id)
+        except BaseException:
+            if bulk is not None:
+                bulk.cancel()
+            raise
+        finally:
+            rejects.close()
+        self.summary.rejects_path = rejects.path
+
+    def update_index(self, bulk: BulkWriter | None, lock_timeout: float | None) -> None:
+        """Bring the node's index up to date with what this run stored."""
+        counts = self.summary.counts
+        changed = counts["created"] + counts["updated"]
         if bulk is not None:
-            bulk.cancel()
-        raise
-    finally:
-        rejects.close()
-    summary.rejects_path = rejects.path
-    changed = summary.counts["created"] + summary.counts["updated"]
-    if bulk is not None:
-        summary.index = bulk.finish(sessions, changes_written=changed)
-    elif index is not None and not dry_run and changed:
-        summary.index = index.sync(sessions)
-
-
-def _records(
-    paths: list[str], fmt: str, progress: Callable[[int], None] | None
-) -> Iterator[RawRecord]:
-    """Every record of every file, reporting bytes read to `progress`."""
-    for path in paths:
-        last = 0
-        for raw in read_records(path, fmt):
-            if progress is not None:
-                progress(raw.bytes_read - last)
-            last = raw.bytes_read
-            yield raw
-
-
-def _ingest_batch(
-    batch, sessions, taxonomy, geocoder, summary, rejects, run_id, dry_run
-) -> list[Stored]:
-    """Prepare, store and commit one batch; returns what changed (nothing in a dry run).
-
-    A batch the database refuses is stored again record by record, so one record that still
-    cannot be stored is rejected with the database's reason instead of losing the batch."""
-    counts = summary.counts
-    accepted: list[Prepared] = []
-    rejected: list[Rejected] = []
-    for raw in batch:
-        outcome = prepare(raw, taxonomy, summary)
-        if isinstance(outcome, Prepared):
-            accepted.append(outcome)
-        else:
-            rejected.append(outcome)
-    try:
-        stored = _store(
-            sessions, summary.source, accepted, rejected, run_id, geocoder, counts, dry_run
-        )
-    except SQLAlchemyError:
-        stored = []
-        for item in accepted:
+            self.summary.index = bulk.finish(self.sessions, changes_written=changed)
+        elif self.index is not None and not self.summary.dry_run and changed:
             try:
-                stored += _store(
-                    sessions, summary.source, [item], [], run_id, geocoder, counts, dry_run
-                )
-            except SQLAlchemyError as err:
-                reason = f"The database refused it: {_first_line(err)}"
-                assert item.raw is not None
-                rejected.append(Rejected(item.raw, {"_record": [reason]}))
-        _store(sessions, summary.source, [], rejected, run_id, geocoder, counts, dry_run)
-    counts["read"] += len(batch)
-    counts["accepted"] += len(batch) - len(rejected)
-    counts["rejected"] += len(rejected)
-    for reject in rejected:
-        rejects.write(reject)
-    return stored
+                self.summary.index = self.index.sync(self.sessions, lock_timeout=lock_timeout)
+            except IndexLocked as err:
+                self.summary.index_pending = str(err)
 
+    def end(self, status: str, error: BaseException | None = None) -> None:
+        """Record how the run ended."""
+        if self.summary.run_id is not None:
+            message = f"{type(error).__name__}: {error}" if error is not None else None
+            end_run(self.sessions, self.summary.run_id, status, self.summary.as_dict(), message)
 
-def _store(sessions, source, accepted, rejected, run_id, geocoder, counts, dry_run) -> list[Stored]:
-    """One transaction: upsert the accepted profiles and record the rejects. The counts of
-    what was created or updated are added only once it commits."""
-    attempt: Counter = Counter()
-    with sessions() as session:
-        stored = upsert_batch(
-            session, source, accepted, run_id=run_id, geocoder=geocoder, counts=attempt
-        )
-        if rejected and run_id is not None:
-            session.execute(insert(Reject), [r.as_row(run_id) for r in rejected])
-        if dry_run:
-            session.rollback()
-            counts.update(attempt)
-            return []
-        session.commit()
-    counts.update(attempt)
-    return stored
+    def records(self) -> Iterator[RawRecord]:
+        """Every record of every file, reporting bytes read to `progress`."""
+        for path in self.files:
+            last = 0
+            for raw in read_records(path, self.fmt):
+                if self.progress is not None:
+                    self.progress(raw.bytes_read - last)
+                last = raw.bytes_read
+                yield raw
+
+    def ingest_batch(self, batch: list[RawRecord], rejects: RejectsWriter) -> list[Stored]:
+        """Prepare, store and commit one batch; returns what changed (nothing in a dry run)."""
+        counts = self.summary.counts
+        accepted: list[Prepared] = []
+        rejected: list[Rejected] = []
+        for raw in batch:
+            outcome = prepare(raw, self.taxonomy, self.summary)
+            if isinstance(outcome, Prepared):
+                accepted.append(outcome)
+            else:
+                rejected.append(outcome)
+        try:
+            stored = self.store(accepted, rejected)
+        except SQLAlchemyError:
+            stored = []
+            for item in accepted:
+                try:
+                    stored += self.store([item], [])
+                except SQLAlchemyError as err:
+                    assert item.raw is not None
+                    reason = f"The database refused it: {_first_line(err)}"
+                    rejected.append(Rejected(item.raw, {"_record": [reason]}))
+            self.store([], rejected)
+        counts["read"] += len(batch)
+        counts["accepted"] += len(batch) - len(rejected)
+        counts["rejected"] += len(rejected)
+        for reject in rejected:
+            rejects.write(reject)
+        return stored
+
+    def store(self, accepted: list[Prepared], rejected: list[Rejected]) -> list[Stored]:
+        """One transaction: upsert the accepted profiles and record the rejects. The counts of
+        what was created or updated are added only once it commits."""
+        run_id, attempt = self.summary.run_id, Counter[str]()
+        with self.sessions() as session:
+            stored = upsert_batch(
+                session,
+                self.summary.source,
+                accepted,
+                run_id=run_id,
+                geocoder=self.geocoder,
+                counts=attempt,
+            )
+            if rejected and run_id is not None:
+                session.execute(insert(Reject), [r.as_row(run_id) for r in rejected])
+            if self.summary.dry_run:
+                session.rollback()
+                self.summary.counts.update(attempt)
+                return []
+            session.commit()
+        self.summary.counts.update(attempt)
+        return stored
 
 
 def _first_line(err: Exception) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import IngestRun
+from .processes import alive
 
 # A run whose last batch committed longer ago than this is taken for dead, on any host.
 STALE_AFTER = timedelta(hours=1)
@@ -87,19 +88,9 @@ def end_run(
 
 def _gone(run: IngestRun, host: str, now: datetime) -> bool:
     """Whether a running run's process is gone: dead on this host, or silent for too long."""
-    if run.host == host and run.pid is not None and not _alive(run.pid):
+    if run.host == host and run.pid is not None and not alive(run.pid):
         return True
     return run.heartbeat_at is not None and _aware(run.heartbeat_at) < now - STALE_AFTER
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
 
 
 def _aware(moment: datetime) -> datetime:

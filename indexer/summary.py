@@ -22,6 +22,9 @@ class IngestSummary:
     ignored_fields: Counter = field(default_factory=Counter)
     rejects_path: str | None = None
     index: SyncResult | None = None
+    # Why the index was not brought up to date (another writer held the node's lock); the
+    # change log keeps the changes for that writer or the next sync.
+    index_pending: str | None = None
     seconds: float = 0.0
 
     @property
@@ -64,6 +67,7 @@ class IngestSummary:
                 "applied_changes": self.index.applied,
                 "change_id": self.index.change_id,
             },
+            "index_pending": self.index_pending,
             "seconds": round(self.seconds, 3),
         }
 
@@ -98,6 +102,8 @@ class IngestSummary:
                 f"  index {self.index.generation}: {self.index.applied} changes applied "
                 f"in {self.index.seconds:.1f} s"
             )
+        if self.index_pending:
+            out.append(f"  index not updated yet: {self.index_pending}")
         rate = c["read"] / self.seconds if self.seconds else 0
         out.append(f"  {self.seconds:.1f} s ({rate:.0f} profiles/s)")
         return out

@@ -77,7 +77,6 @@ def test_a_failed_run_says_so_with_its_error(app, ingest, write_jsonl, monkeypat
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(pipeline, "upsert_batch", breaks)
-    monkeypatch.setattr(pipeline, "SQLAlchemyError", IntegrityError)  # not a refusal: fatal
     result, _, _ = ingest(write_jsonl([profile(id="a")]))
     assert result.exit_code == 1
     assert "ingest failed: RuntimeError: disk full" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app, jsonify, request
 
 from indexer import store
+from indexer.index import IndexLocked
 from indexer.pipeline import run_ingest
 
 from .. import db
@@ -18,6 +19,10 @@ from .blueprint import ADMIN, MAX_ID, bp, read_body, require_admin
 from .schemas import IngestSummarySchema, ProfileInputSchema
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
+# Rejects listed in a response; the count is always complete, and the rejects table has all.
+MAX_REJECTS_SHOWN = 100
+# Seconds a request waits for another writer holding the node's index lock.
+WEB_LOCK_TIMEOUT = 3.0
 INGEST_PARAMETERS = [
     {
         "in": "query",
@@ -69,8 +74,8 @@ def admin_ingest():
     """Ingest profiles
 
     Reads, validates, geocodes, stores and indexes the profiles in the body, like
-    `flask ingest`. Records failing validation are listed in `rejects` with field-level
-    reasons; the others still go in.
+    `flask ingest`. Records failing validation are counted in `rejected` and the first
+    100 are listed in `rejects` with field-level reasons; the others still go in.
     """
     require_admin()
     data = read_body(MAX_INGEST_BYTES)
@@ -89,15 +94,12 @@ def admin_ingest():
             index=index_store(),
             rejects_path=Path(tmp) / "rejects.jsonl",
             dry_run=request.args.get("dry_run") == "true",
+            lock_timeout=WEB_LOCK_TIMEOUT,
         )
         result = summary.as_dict()
         result["files"] = ["request body"]
         result["rejects_file"] = None
-        result["rejects"] = (
-            [json.loads(line) for line in (Path(tmp) / "rejects.jsonl").read_text().splitlines()]
-            if summary.rejected
-            else []
-        )
+        result["rejects"] = _first_rejects(Path(tmp) / "rejects.jsonl", MAX_REJECTS_SHOWN)
     search_engine().invalidate()  # searchable in this process as soon as the request returns
     return jsonify(result), 200 if summary.accepted or not summary.read else 422
 
@@ -107,17 +109,48 @@ def admin_ingest():
 @bp.alt_response(
     204, description="Unpublished: gone from search and from its profile URL.", success=True
 )
+@bp.alt_response(
+    202,
+    description="Unpublished in the database; another writer holds this node's index, so it "
+    "leaves search when that writer finishes (`status`: pending).",
+)
 @bp.alt_response(401, "Unauthorized")
 @bp.alt_response(404, "NotFound")
 def admin_unpublish(therapist_id: int):
     """Unpublish a therapist
 
-    Gone from search when this request returns (the index syncs before it answers).
+    Gone from search when this request returns (the index syncs before it answers), or,
+    while another writer holds this node's index (a large ingest), 202: gone when it finishes.
     """
     require_admin()
     with db.sessions().begin() as s:
         if not store.unpublish(s, therapist_id):
             raise ApiError(404, f"No therapist with id {therapist_id}.")
-    index_store().sync(db.sessions())
+    try:
+        index_store().sync(db.sessions(), lock_timeout=WEB_LOCK_TIMEOUT)
+    except IndexLocked as err:
+        # Stored and in the change log: the writer holding the lock applies it when it ends.
+        body = {
+            "status": "pending",
+            "message": "Unpublished. Another writer is updating the "
+            "index; it is gone from search when that writer finishes.",
+            "detail": str(err),
+        }
+        return jsonify(body), 202
     search_engine().invalidate()
     return current_app.response_class(status=204)
+
+
+def _first_rejects(path: Path, limit: int) -> list[dict]:
+    """The first `limit` rejects of the run, as the rejects file holds them, with the file
+    named as the request body (the server's temporary path is nobody's business)."""
+    out: list[dict] = []
+    if path.exists():
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if len(out) >= limit:
+                    break
+                reject = json.loads(line)
+                reject["file"] = "request body"
+                out.append(reject)
+    return out

@@ -343,7 +343,18 @@ class IngestSummarySchema(ResponseSchema):
     rejects_file = required(fields.String, nullable=True, text="Always null over HTTP.")
     index = required(fields.Nested, IndexSyncSchema, nullable=True)
     seconds = required(fields.Float)
-    rejects = required(fields.List, fields.Nested(RejectSchema))
+    index_pending = fields.String(
+        allow_none=True,
+        metadata=_d(
+            "Why the index was not updated yet (another writer held it); the change log keeps "
+            "the changes for that writer or the next sync."
+        ),
+    )
+    rejects = required(
+        fields.List,
+        fields.Nested(RejectSchema),
+        text="The first 100 rejects; `rejected` counts them all.",
+    )
 
 
 class LicenseInputSchema(Schema):

@@ -13,6 +13,7 @@ layer and the pipeline use what is exported here:
 
 from .analysis import NAME_ANALYZER, STOP_WORDS, TEXT_ANALYZER
 from .generations import IndexStore
+from .locking import IndexLocked
 from .masks import docs_of, mask_of
 from .memory import memory_snapshot
 from .schema import document, kw_term
@@ -24,6 +25,7 @@ __all__ = [
     "NAME_ANALYZER",
     "STOP_WORDS",
     "TEXT_ANALYZER",
+    "IndexLocked",
     "IndexStore",
     "SearchEngine",
     "Snapshot",

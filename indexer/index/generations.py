@@ -4,7 +4,8 @@ Layout of an index directory::
 
     CURRENT              name of the live generation, replaced atomically
     gen-000001/          a complete Whoosh index plus state.json (the change id it reflects)
-    .lock                serialises writers on this node (sync, and the switch of a rebuild)
+    .lock                serialises writers on this node (sync, bulk ingests, the switch of
+                         a rebuild) and records who holds it (locking.py)
 
 `rebuild` builds a new generation beside the live one and switches CURRENT when it is complete,
 so searches never see a half-built index. `sync` applies the change log to the live generation.
@@ -12,13 +13,12 @@ so searches never see a half-built index. `sync` applies the change log to the l
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from whoosh.qparser import AndGroup, MultifieldParser
 
 from ..models import Change, Therapist
 from .documents import PUBLISHED, documents
+from .locking import node_lock
 from .schema import build_schema
 from .writers import BulkWriter, ChunkedWriter, SyncResult, replace_documents
 
@@ -36,8 +37,18 @@ from .writers import BulkWriter, ChunkedWriter, SyncResult, replace_documents
 class IndexStore:
     """The generations of one node's index directory."""
 
-    def __init__(self, index_dir: str | os.PathLike) -> None:
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        *,
+        lock_timeout: float | None = None,
+        on_wait: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """`lock_timeout`: seconds a writer waits for the node's lock before IndexLocked
+        (None: for ever); `on_wait` hears once whom a writer waits for."""
         self.root = Path(index_dir)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
 
     # -- generations -------------------------------------------------------------------
     def current(self) -> str | None:
@@ -83,16 +94,11 @@ class IndexStore:
         whoosh_index.create_in(str(self.root / name), build_schema())
         return name
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """One writer per node: sync and the switch of a rebuild take this lock."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def lock(self, timeout: float | None = None) -> AbstractContextManager[None]:
+        """One writer per node. Waits `timeout` seconds (default: the store's lock_timeout)
+        for a writer holding it, then raises IndexLocked naming the holder."""
+        wait = self.lock_timeout if timeout is None else timeout
+        return node_lock(self.root, wait, self.on_wait)
 
     def status(self) -> dict[str, Any]:
         """Live generation, its document count and the change id it reflects."""
@@ -123,6 +129,7 @@ class IndexStore:
         sessions: sessionmaker[Session],
         procs: int = 2,
         before_switch: Callable[[str], None] | None = None,
+        lock_timeout: float | None = None,
     ) -> SyncResult:
         """Build a new generation from the database, catch it up, and switch to it.
 
@@ -147,7 +154,7 @@ class IndexStore:
         self.write_state(name, change_id=snapshot, built_at=time.time())
         if before_switch is not None:
             before_switch(name)
-        with self.lock():
+        with self.lock(lock_timeout):
             # Changes committed while we built are applied before anyone searches this one.
             self.apply_changes(sessions, name)
             old = self.current()
@@ -155,14 +162,18 @@ class IndexStore:
         self._prune(keep={name, old})
         return SyncResult(name, count, self.state(name)["change_id"], time.perf_counter() - started)
 
-    def sync(self, sessions: sessionmaker[Session]) -> SyncResult:
-        """Apply the database's change log to the live generation (built first if missing)."""
+    def sync(
+        self, sessions: sessionmaker[Session], lock_timeout: float | None = None
+    ) -> SyncResult:
+        """Apply the database's change log to the live generation (built first if missing).
+        IndexLocked when another writer holds the node's lock past `lock_timeout`."""
         name = self.current()
         if name is None:
             # Writer processes only pay for themselves on large builds.
-            return self.rebuild(sessions, procs=2 if self.pending(sessions) > 5000 else 1)
+            procs = 2 if self.pending(sessions) > 5000 else 1
+            return self.rebuild(sessions, procs=procs, lock_timeout=lock_timeout)
         started = time.perf_counter()
-        with self.lock():
+        with self.lock(lock_timeout):
             name = self.current() or name
             applied = self.apply_changes(sessions, name)
         seconds = time.perf_counter() - started
@@ -175,9 +186,10 @@ class IndexStore:
         with sessions() as session:
             return session.scalar(select(func.count()).where(Change.id > since)) or 0
 
-    def bulk_writer(self, procs: int = 2) -> BulkWriter:
-        """A writer for a large ingest: documents are indexed while the run stores them."""
-        return BulkWriter(self, procs)
+    def bulk_writer(self, procs: int = 2, lock_timeout: float | None = None) -> BulkWriter:
+        """A writer for a large ingest: documents are indexed while the run stores them. It
+        holds the node's lock until it finishes."""
+        return BulkWriter(self, procs, lock_timeout)
 
     def apply_changes(self, sessions: sessionmaker[Session], name: str, chunk: int = 20000) -> int:
         """Apply the change-log rows after the generation's position to it; the caller holds

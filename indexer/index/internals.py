@@ -9,21 +9,28 @@ changes them fails a test instead of returning wrong scores or slow ingests:
   took 200 ms through the matcher and about 15 ms this way;
 - `field_lengths`: every document's length in a text field, from the codec's length column,
   read once per segment;
-- `YieldingMpWriter`: writer processes at a lower CPU priority (an override of the hook that
-  starts each one).
+- `YieldingMpWriter`: writer processes at a lower CPU priority that end with their parent and
+  do not keep its node lock (an override of the hook that starts each one, and of `cancel`,
+  which in Whoosh only flags the processes).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import FilterMatcher
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util.numeric import byte_to_length
+
+from .locking import close_inherited_locks
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def posting_blocks(
@@ -57,15 +64,53 @@ def field_lengths(leaf: Any, fieldname: str) -> list[int]:
     return out
 
 
+class _WriterTask(SubWriterTask):
+    """A writer process that cannot outlive the process that started it, and does not keep
+    that process's node lock: were it left behind, it would hold the lock for ever."""
+
+    def run(self) -> None:
+        _die_with_parent(self._parent_pid)
+        close_inherited_locks()
+        super().run()
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Ask Linux for SIGKILL when the parent ends (prctl PR_SET_PDEATHSIG), then make sure
+    it has not ended already (it may have, before the request was made)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+
+
 class YieldingMpWriter(MpWriter):
-    """Writer processes at a lower CPU priority than the process feeding them.
+    """Writer processes at a lower CPU priority than the process feeding them, which end with
+    it (`_WriterTask`).
 
     During an ingest the feeding process (validation, geocoding, the database) is the serial
     part; the writers catch up with whatever CPU is left and finish on every core at the end.
     """
 
-    def _new_task(self):
-        task = super()._new_task()
+    def _new_task(self) -> SubWriterTask:
+        # MpWriter._new_task of Whoosh 2.7.4, with the task class replaced.
+        task = _WriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, task.pid, 10)
         return task
+
+    def cancel(self) -> None:
+        """Stop the writer processes (Whoosh's cancel only flags them, in this process)."""
+        for task in self.tasks:
+            with contextlib.suppress(OSError, AttributeError):
+                task.terminate()
+        super().cancel()

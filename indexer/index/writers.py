@@ -100,9 +100,9 @@ class BulkWriter:
     live generation yet, it builds a new one and switches to it at the end.
     """
 
-    def __init__(self, store: IndexStore, procs: int) -> None:
+    def __init__(self, store: IndexStore, procs: int, lock_timeout: float | None = None) -> None:
         self.store = store
-        self._lock = store.lock()
+        self._lock = store.lock(lock_timeout)
         self._lock.__enter__()
         try:
             current = store.current()
