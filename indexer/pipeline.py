@@ -25,7 +25,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .index import IndexLocked, IndexStore
+from .index import IndexLocked, IndexStore, IndexUnavailable
 from .index.writers import BulkWriter
 from .models import Reject
 from .readers import RawRecord, file_size, read_records
@@ -144,7 +144,7 @@ class _Job:
             return None
         try:
             return self.index.bulk_writer(procs=2, lock_timeout=lock_timeout)
-        except IndexLocked:
+        except (IndexLocked, IndexUnavailable):
             return None  # store first; the change log brings the index up to date after
 
     def store_all(self, rejects: RejectsWriter, bulk: BulkWriter | None) -> None:
@@ -175,7 +175,7 @@ class _Job:
         elif self.index is not None and not self.summary.dry_run and changed:
             try:
                 self.summary.index = self.index.sync(self.sessions, lock_timeout=lock_timeout)
-            except IndexLocked as err:
+            except (IndexLocked, IndexUnavailable) as err:
                 self.summary.index_pending = str(err)
 
     def end(self, status: str, error: BaseException | None = None) -> None:

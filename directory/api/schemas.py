@@ -423,11 +423,13 @@ class HealthSchema(ResponseSchema):
 
 class CheckSchema(ResponseSchema):
     ok = required(fields.Boolean)
-    error = fields.String(metadata=_d("Why it failed (an exception name)."))
+    error = fields.String(metadata=_d("Why it failed, in words."))
     generation = fields.String(allow_none=True, metadata=_d("The live index generation."))
     documents = fields.Integer(metadata=_d("Documents in the live generation."))
     change_id = fields.Integer(metadata=_d("The change-log position it reflects."))
-    built_at = fields.Float(metadata=_d("When the generation was built (Unix time)."))
+    built_at = fields.Float(
+        allow_none=True, metadata=_d("When the generation was built (Unix time).")
+    )
 
 
 class ReadyChecksSchema(ResponseSchema):

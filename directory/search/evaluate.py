@@ -5,17 +5,22 @@ requested page in order.
 from __future__ import annotations
 
 import heapq
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.geocode import Placement
-from indexer.index import SearchEngine, Snapshot, docs_of
+from indexer.index import IndexUnavailable, NoIndexYet, SearchEngine, Snapshot, docs_of
 from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
 from .filters import Filter, apply_filters, build_filters
 from .place import keep_nearby, resolve_location
 from .query import ConceptMatch, match_concept, parse_query, scores
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -104,11 +109,26 @@ def find(
 
 
 def current_snapshot(engine: SearchEngine) -> Snapshot:
-    """The engine's current snapshot; 503 while no index has been built yet."""
-    try:
+    """The engine's current snapshot; 503 while no index has been built yet, or when it
+    cannot be read."""
+    with index_errors(engine):
         return engine.snapshot()
-    except FileNotFoundError:
+
+
+@contextmanager
+def index_errors(engine: SearchEngine, snap: Snapshot | None = None) -> Iterator[None]:
+    """An index that cannot answer is a 503 with the reason in words, never a 500; one that
+    cannot be read is reported to the engine, so that /readyz fails on this node."""
+    try:
+        yield
+    except NoIndexYet:
         raise ApiError(503, "The search index is being built; try again shortly.") from None
+    except IndexUnavailable as err:
+        engine.report(snap, err)
+        log.error("the search index cannot be read: %s", err)
+        raise ApiError(
+            503, "The search index on this server cannot be read; try again shortly."
+        ) from None
 
 
 def search(
@@ -123,4 +143,5 @@ def search(
     place = resolve_location(args, geocoder)
     filters = build_filters(args, taxonomy)
     snap = snap or current_snapshot(engine)
-    return snap, find(snap, args, place, filters, taxonomy)
+    with index_errors(engine, snap):
+        return snap, find(snap, args, place, filters, taxonomy)

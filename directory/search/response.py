@@ -9,7 +9,7 @@ from typing import Any
 from indexer.index import Snapshot
 
 from ..parts import geocoder, search_engine, taxonomy
-from .evaluate import Outcome, search
+from .evaluate import Outcome, index_errors, search
 from .facets import facet_counts
 from .results import load_therapists, result_item
 from .suggestions import suggestions
@@ -25,6 +25,9 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
     )
     start = (args["page"] - 1) * args["per_page"]
     page_hits = outcome.page(start, args["per_page"])
+    with index_errors(search_engine(), snap):
+        facets = facet_counts(snap, outcome.mask, tax)
+        more = suggestions(snap, args, outcome, tax) if not outcome.total else None
     rows = load_therapists([tid for h in page_hits if (tid := snap.ids[h.doc]) is not None])
     results = [
         result_item(rows[tid], h, outcome, args, tax)
@@ -36,11 +39,11 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
         "page": args["page"],
         "per_page": args["per_page"],
         "results": results,
-        "facets": facet_counts(snap, outcome.mask, tax),
+        "facets": facets,
         "location": _location(args, outcome),
     }
-    if not outcome.total:
-        body["suggestions"] = suggestions(snap, args, outcome, tax)
+    if more is not None:
+        body["suggestions"] = more
     return body
 
 

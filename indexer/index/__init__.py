@@ -12,6 +12,7 @@ layer and the pipeline use what is exported here:
 """
 
 from .analysis import NAME_ANALYZER, STOP_WORDS, TEXT_ANALYZER
+from .errors import IndexUnavailable, IndexUnreadable, NoIndexYet
 from .generations import IndexStore
 from .locking import IndexLocked
 from .masks import docs_of, mask_of
@@ -26,6 +27,9 @@ __all__ = [
     "STOP_WORDS",
     "TEXT_ANALYZER",
     "IndexLocked",
+    "IndexUnavailable",
+    "IndexUnreadable",
+    "NoIndexYet",
     "IndexStore",
     "SearchEngine",
     "Snapshot",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -29,9 +30,12 @@ from whoosh.qparser import AndGroup, MultifieldParser
 
 from ..models import Change, Therapist
 from .documents import PUBLISHED, documents
+from .errors import IndexUnreadable, NoIndexYet
 from .locking import node_lock
 from .schema import build_schema
 from .writers import BulkWriter, ChunkedWriter, SyncResult, replace_documents
+
+GENERATION = re.compile(r"gen-\d{6}")
 
 
 class IndexStore:
@@ -51,18 +55,31 @@ class IndexStore:
         self.on_wait = on_wait
 
     # -- generations -------------------------------------------------------------------
-    def current(self) -> str | None:
-        """Name of the live generation, or None before the first build."""
+    def current(self, strict: bool = True) -> str | None:
+        """Name of the live generation, or None before the first build. IndexUnreadable when
+        CURRENT names anything but a generation folder of this index (with `strict`; else
+        None, for the writers that replace it)."""
         try:
-            return (self.root / "CURRENT").read_text().strip() or None
+            name = (self.root / "CURRENT").read_text(errors="replace").strip()
         except FileNotFoundError:
             return None
+        if GENERATION.fullmatch(name) and (self.root / name).is_dir():
+            return name
+        if not strict:
+            return None
+        raise IndexUnreadable(
+            f"CURRENT in {self.root} names {name[:60]!r}, which is not a generation of this "
+            "index; run `flask index rebuild`."
+        )
 
     def open(self, name: str | None = None) -> whoosh_index.Index:
-        """The Whoosh index of a generation (the live one by default)."""
+        """The Whoosh index of a generation (the live one by default). Never anything but a
+        generation folder of this index: Whoosh unpickles what it finds there."""
         name = name or self.current()
         if name is None:
-            raise FileNotFoundError(f"no index generation in {self.root}; run `index rebuild`")
+            raise NoIndexYet(f"no index generation in {self.root}; run `flask index rebuild`")
+        if not GENERATION.fullmatch(name):
+            raise IndexUnreadable(f"{name[:60]!r} is not a generation name")
         return whoosh_index.open_dir(str(self.root / name))
 
     def state(self, name: str) -> dict[str, Any]:
@@ -157,7 +174,7 @@ class IndexStore:
         with self.lock(lock_timeout):
             # Changes committed while we built are applied before anyone searches this one.
             self.apply_changes(sessions, name)
-            old = self.current()
+            old = self.current(strict=False)
             self.switch(name)
         self._prune(keep={name, old})
         return SyncResult(name, count, self.state(name)["change_id"], time.perf_counter() - started)

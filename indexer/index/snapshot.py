@@ -20,6 +20,7 @@ from typing import Any
 from whoosh.query import FuzzyTerm
 
 from .analysis import NAME_ANALYZER, TEXT_ANALYZER
+from .errors import IndexUnavailable, IndexUnreadable, NoIndexYet, reads_index
 from .generations import IndexStore
 from .internals import field_lengths, posting_blocks
 from .masks import docs_of, mask_of
@@ -40,6 +41,7 @@ class SegmentData:
     small sync reuses everything here for the big segments and reads only the new small one.
     """
 
+    @reads_index
     def __init__(self, leaf: Any) -> None:
         self.leaf = leaf
         size = leaf.doc_count_all()
@@ -53,6 +55,7 @@ class SegmentData:
         self._lengths: dict[str, list[int]] = {}
         self._lock = threading.Lock()
 
+    @reads_index
     def term_mask(self, term: str) -> int:
         """Local documents holding a structured term (deleted ones included), as a mask."""
         cached = self._terms.get(term)
@@ -66,6 +69,7 @@ class SegmentData:
                 self._terms[term] = cached
         return cached
 
+    @reads_index
     def lengths(self, fieldname: str) -> list[int]:
         """Every local document's length in a text field."""
         cached = self._lengths.get(fieldname)
@@ -110,6 +114,7 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
+    @reads_index
     def open(cls, searcher: Any, generation: str) -> Snapshot:
         """A snapshot over an open Whoosh searcher of `generation`."""
         reader = searcher.reader()
@@ -141,6 +146,7 @@ class Snapshot:
         """Whether the generation has had no commit since this snapshot was opened."""
         return bool(self.searcher.up_to_date())
 
+    @reads_index
     def term_mask(self, term: str) -> int:
         """Live documents holding a structured term ("flag:video"), cached per snapshot."""
         cached = self._terms.get(term)
@@ -179,6 +185,7 @@ class Snapshot:
             self._terms[key] = cached
         return cached
 
+    @reads_index
     def terms_with_prefix(self, prefix: str) -> list[str]:
         """Every structured term starting with `prefix` ("language:"), from the lexicon."""
         cached = self._prefixes.get(prefix)
@@ -191,6 +198,7 @@ class Snapshot:
             self._prefixes[prefix] = cached
         return cached
 
+    @reads_index
     def text_match(
         self, word: str, *, fuzzy: bool
     ) -> tuple[int, list[dict[int, float]], list[str]]:
@@ -227,6 +235,7 @@ class Snapshot:
             cached = self._terms[key] = mask_of(scores)
         return cached
 
+    @reads_index
     def term_scores(self, fieldname: str, text: str) -> dict[int, float]:
         """BM25 score of every live document holding a text term, cached per snapshot,
         computed from the posting blocks and the field-length column (internals.py)."""
@@ -264,20 +273,23 @@ class Snapshot:
 
 
 class SearchEngine:
-    """Hands out the current snapshot of this node's index, reopening it when it changes."""
+    """Hands out the current snapshot of this node's index, reopening it when it changes, and
+    remembers when the live one could not be read (readiness says so until it changes)."""
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self.failure: tuple[str, str] | None = None  # (index state, what went wrong)
 
     def invalidate(self) -> None:
         """Look for a new index state at the next search (after this process changed it)."""
         self._checked = 0.0
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot; raises FileNotFoundError when no index has been built."""
+        """The current snapshot. NoIndexYet before the first build; IndexUnreadable when the
+        live generation cannot be opened."""
         now = time.monotonic()
         current = self._snapshot
         if current is not None and now - self._checked < CHECK_INTERVAL_SECONDS:
@@ -287,10 +299,33 @@ class SearchEngine:
             self._checked = now
             generation = self.store.current()
             if generation is None:
-                raise FileNotFoundError("no index generation yet")
+                raise NoIndexYet("no index generation yet")
             if current is not None and current.generation == generation and current.up_to_date():
                 return current
-            ix = self.store.open(generation)
-            self._snapshot = Snapshot.open(ix.searcher(), generation)
+            try:
+                self._snapshot = self._open(generation)
+            except IndexUnavailable as err:
+                self.failure = (generation, str(err))
+                raise
             # The old snapshot is left to the garbage collector: a request may still use it.
             return self._snapshot
+
+    @reads_index
+    def _open(self, generation: str) -> Snapshot:
+        return Snapshot.open(self.store.open(generation).searcher(), generation)
+
+    def report(self, snap: Snapshot | None, err: IndexUnavailable) -> None:
+        """A search could not read the index: readiness fails until the index changes."""
+        self.failure = (snap.version if snap is not None else "", str(err))
+
+    def check(self) -> dict[str, Any]:
+        """Prove the live generation can answer: open it and run a tiny query (a term's
+        documents, the lexicon, a word's postings). Raises IndexUnavailable with the reason,
+        also when a search on this state failed since it opened."""
+        snap = self.snapshot()
+        if self.failure is not None and self.failure[0] in (snap.version, snap.generation):
+            raise IndexUnreadable(f"a search failed on it: {self.failure[1]}")
+        snap.term_mask("flag:couples")
+        snap.terms_with_prefix("specialty:")
+        snap.text_match("therapy", fuzzy=False)
+        return {"generation": snap.generation, "documents": snap.doc_count}
