@@ -18,6 +18,7 @@ _TERM_FIELDS = (
     ("client_types", "client_type"),
     ("session_formats", "session_format"),
 )
+_FIELD_OF = {kind: field_name for field_name, kind in _TERM_FIELDS}
 
 
 @dataclass
@@ -35,19 +36,27 @@ class TermMapping:
 
 
 def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
-    """Resolve every term field; implied client types ("premarital" -> couples) are added."""
+    """Resolve every term field; implied client types ("premarital" -> couples) are added.
+
+    Each phrase lands in the field where the taxonomy files its term, whatever field it was
+    written under: "EMDR" under specialties is a modality, "Telehealth" under client types a
+    session format, "Marital and Premarital" two specialties.
+    """
     mapping = TermMapping()
     for field_name, kind in _TERM_FIELDS:
-        resolutions, unknown = taxonomy.resolve_all(kind, profile.get(field_name, ()))
-        slugs = getattr(mapping, field_name)
-        for res in resolutions:
-            slugs.append(res.term.slug)
-            if res.via:
-                mapping.term_sources[f"{kind}:{res.term.slug}"] = res.via
-        for text in unknown:
-            tag = clean_text(text).lower()
-            if tag not in mapping.tags:
-                mapping.tags.append(tag)
+        for text in profile.get(field_name, ()):
+            resolutions = taxonomy.resolve_phrase(kind, text)
+            if not resolutions:
+                tag = clean_text(text).lower()
+                if tag not in mapping.tags:
+                    mapping.tags.append(tag)
+            for res in resolutions:
+                slugs = getattr(mapping, _FIELD_OF[res.term.kind])
+                if res.term.slug in slugs:
+                    continue
+                slugs.append(res.term.slug)
+                if res.via:
+                    mapping.term_sources[f"{res.term.kind}:{res.term.slug}"] = res.via
     for kind in ("specialty", "modality"):
         for slug in mapping.specialties if kind == "specialty" else mapping.modalities:
             for implied in taxonomy.terms[kind][slug].implies:
