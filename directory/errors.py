@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 CODES = {
     400: "invalid_request",
@@ -92,6 +93,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(err: HTTPException):
+        if isinstance(err, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL of this site can be built for it, so no
+            # page either; the plain error shape.
+            return error_response(400, err.description or "Bad request.")
         if wants_html():
             response, status = error_page(err.code or 500, err.description or err.name)
             response = app.make_response((response, status))
@@ -102,6 +107,15 @@ def init_app(app: Flask) -> None:
             if key.lower() != "content-type":
                 response.headers[key] = value
         return response, status
+
+    @app.errorhandler(SQLAlchemyError)
+    def handle_database_error(err: SQLAlchemyError):
+        # The database is unreachable, or refused for a moment (locked, restarting): 503.
+        app.logger.error("database error: %s", str(err).splitlines()[0][:300])
+        message = "The directory's database is unavailable; try again in a moment."
+        if wants_html():
+            return error_page(503, message)
+        return error_response(503, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

@@ -97,6 +97,13 @@ SETTINGS = (
         "pages load nothing from hosts you did not choose.",
     ),
     Setting(
+        "TRUSTED_HOSTS",
+        None,
+        'Host names this service answers for, e.g. `["directory.example.org"]` (a leading '
+        "dot allows subdomains). Unset: any Host. Set it in production: a request for another "
+        "host is a 400, so a forged Host header never reaches links, cards or caches.",
+    ),
+    Setting(
         "BULK_INGEST_BYTES",
         8 * 1024 * 1024,
         "Inputs at least this large (in bytes, about 4,000 profiles for the default) are "

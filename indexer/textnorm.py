@@ -41,6 +41,18 @@ def slugify(value: str) -> str:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def has_unstorable(value: Any) -> bool:
+    """Whether a string, or any string inside lists and dicts, holds a NUL or a lone
+    surrogate."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, list):
+        return any(has_unstorable(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_unstorable(k) or has_unstorable(v) for k, v in value.items())
+    return False
+
+
 def storable(value: Any) -> Any:
     """`value` with every string fit to store: NULs removed, lone surrogates replaced by
     U+FFFD, inside lists and dicts too (keys included). The same object when nothing needed

@@ -58,6 +58,30 @@ def test_limits_are_per_client_address(indexed, tmp_path):
     )
 
 
+def test_one_limit_covers_the_whole_api_not_each_endpoint(indexed, tmp_path):
+    client = node(indexed, tmp_path, RATE_LIMIT="4/minute").test_client()
+    paths = ["/api/v1/therapists?q=grief", "/api/v1/taxonomy", "/api/v1/therapists/1"] * 2
+    statuses = [client.get(path).status_code for path in paths]
+    assert [status == 429 for status in statuses] == [False] * 4 + [True] * 2, statuses
+    # Pages and the widget have buckets of their own.
+    assert client.get("/").status_code == 200
+
+
+def test_workers_of_one_node_share_their_counters(indexed, tmp_path):
+    # Two apps on one instance folder are two gunicorn workers of one node.
+    instance = tmp_path / "shared-instance"
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": indexed.config["DATABASE_URL"],
+        "INDEX_DIR": indexed.config["INDEX_DIR"],
+        "RATE_LIMIT": "3/minute",
+    }
+    one = create_app(settings, instance_path=str(instance)).test_client()
+    two = create_app(settings, instance_path=str(instance)).test_client()
+    statuses = [client.get("/api/v1/taxonomy").status_code for client in (one, two, one, two)]
+    assert statuses == [200, 200, 200, 429]
+
+
 def test_nodes_share_limits_through_redis(indexed, tmp_path):
     url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(url).ping()  # Redis is part of the test environment (./dev test)

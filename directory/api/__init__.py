@@ -22,6 +22,6 @@ def init_app(app: Flask) -> None:
     """Register the API with its limits (per client address, and per partner key on the
     public routes), and its description."""
     limit_per_partner(app, bp)
-    limit_per_address(app, bp)
+    limit_per_address(app, bp, scope="api")
     app.register_blueprint(bp)
     openapi.init_app(app)

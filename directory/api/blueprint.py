@@ -39,6 +39,14 @@ class QueryArgs(FlaskParser):
     def load_querystring(self, req, schema) -> dict[str, Any]:
         return query_values(req.args)
 
+    def load_json(self, req, schema) -> Any:
+        """The JSON body; 400 for one nested too deeply to parse (Python's parser recurses),
+        and for a body that is not JSON at all."""
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:
+            raise ApiError(400, "The JSON body is nested too deeply.") from None
+
     def handle_error(self, error, req, schema, *, error_status_code, error_headers) -> NoReturn:
         messages = error.messages
         if isinstance(messages, dict) and len(messages) == 1:

@@ -18,5 +18,5 @@ def init_app(app: Flask) -> None:
     """The widget (limited per address and per partner key) and oEmbed (per address)."""
     limit_per_partner(app, widget_bp)
     for blueprint in (widget_bp, oembed_bp):
-        limit_per_address(app, blueprint)
+        limit_per_address(app, blueprint, scope="embed")
         app.register_blueprint(blueprint)

@@ -167,6 +167,8 @@ def oembed(args: dict[str, Any]):
     )
     response = jsonify(body)
     response.headers["Cache-Control"] = f"public, max-age={CACHE_AGE}"
+    # The card's links are built from the Host asked for: a shared cache must key on it.
+    response.vary.add("Host")
     return response
 
 

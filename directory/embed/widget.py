@@ -21,7 +21,7 @@ from ..errors import ApiError
 from ..pages.display import query_with, term_label
 from ..pages.form import invalid_settings, page_query, search_error
 from ..pages.privacy import photo_origins
-from ..partners.access import origin_allowed, request_partner
+from ..partners.access import origin_allowed, partner_if_known, request_partner
 from ..partners.storage import partner_args
 from ..search import load_args, run_search
 
@@ -110,7 +110,7 @@ def widget():
 def _frame_context() -> dict:
     """For every page of this blueprint, error pages included: the partner origin the widget
     may report its height to (checked against the key), and the frame's number."""
-    partner = request_partner()
+    partner = partner_if_known()
     parent = request.args.get("origin", "")
     allowed = partner is not None and origin_allowed(partner, parent)
     return {
@@ -125,7 +125,7 @@ def _frame_policy(response):
     """Error pages of the widget (403, 429, 500) may be shown where the widget is, so that a
     partner's visitors read what happened instead of a refused frame."""
     if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-        partner = request_partner()
+        partner = partner_if_known()
         response.headers["Content-Security-Policy"] = _policy(
             None, (partner.origins or []) if partner else ["*"]
         )

@@ -66,7 +66,6 @@ def init_app(app: Flask) -> None:
             # Every HTML page, error pages included; the docs page sets its own policy.
             response.headers.setdefault("Content-Security-Policy", content_security_policy())
             response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault(
                 "Permissions-Policy", "geolocation=(), camera=(), microphone=()"
             )
@@ -74,5 +73,5 @@ def init_app(app: Flask) -> None:
             response = compress.after_request(response)
         return response
 
-    limit_per_address(app, bp)
+    limit_per_address(app, bp, scope="pages")
     app.register_blueprint(bp)

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.before_request(guard)
     app.after_request(cors_headers)
     app.cli.add_command(partners_cli)
-    limit_per_address(app, admin_bp)
+    limit_per_address(app, admin_bp, scope="api")
     app.register_blueprint(admin_bp)
     options = app.config.setdefault("API_SPEC_OPTIONS", {})
     for section, value in spec_additions().items():

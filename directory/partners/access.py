@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..errors import ApiError, error_response
@@ -72,6 +73,15 @@ def request_partner() -> Partner | None:
     refused (two keys, or an Origin the partner did not list); None without a key."""
     access = request_access()
     return access.partner if access is not None and not access.refusal else None
+
+
+def partner_if_known() -> Partner | None:
+    """request_partner(), or None when the database cannot say: for error pages, which must
+    render even when the error is that the database is down."""
+    try:
+        return request_partner()
+    except SQLAlchemyError:
+        return None
 
 
 def from_partner_page(partner: Partner) -> bool:

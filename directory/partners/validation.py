@@ -13,6 +13,8 @@ from limits import parse_many
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from indexer.textnorm import has_unstorable
+
 from ..errors import ApiError
 from ..parts import geocoder, taxonomy
 from ..search import SEARCH_ARGS, query_values
@@ -240,11 +242,16 @@ def clean_partner(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
         if name not in data:
             continue
         try:
-            out[name] = clean(data[name])
+            value = clean(data[name])
         except PartnerInvalid as err:
             errors.update(err.fields)
         except ValueError as err:
             errors[name] = [str(err)]
+        else:
+            if has_unstorable(value):  # what passed its checks must still fit a database
+                errors[name] = ["Contains a NUL or a lone surrogate, which cannot be stored."]
+            else:
+                out[name] = value
     if errors:
         raise PartnerInvalid(errors)
     return out

@@ -46,6 +46,9 @@ class Outcome:
     scores: dict[int, float] = field(default_factory=dict)
     by_distance: bool = False
     ids: list = field(default_factory=list)
+    # Nearest office of every document measured so far for this place, kept for other finds
+    # of the same request (suggestions), so no distance is measured twice.
+    measured: dict[int, float] = field(default_factory=dict)
     _docs: list[int] | None = None
 
     @property
@@ -90,22 +93,38 @@ class Outcome:
 
 
 def find(
-    snap: Snapshot, args: dict, place: Placement | None, filters: list[Filter], taxonomy: Taxonomy
+    snap: Snapshot,
+    args: dict,
+    place: Placement | None,
+    filters: list[Filter],
+    taxonomy: Taxonomy,
+    concepts: list[ConceptMatch] | None = None,
+    distances: dict[int, float] | None = None,
 ) -> Outcome:
-    """Run a search on one snapshot: filters, place, text."""
-    concepts = [match_concept(snap, c) for c in parse_query(args.get("q") or "", taxonomy)]
+    """Run a search on one snapshot: filters, place, text. `concepts` (the matches of `q`)
+    and `distances` (nearest office per document, for this place) may come from an earlier
+    find of the same request: suggestions try many variants of one search."""
+    if concepts is None:
+        concepts = match_text(snap, args, taxonomy)
     mask = apply_filters(snap, filters)
     for match in concepts:
         mask &= match.mask
     outcome = Outcome(mask, place, filters, concepts, ids=snap.ids)
+    if distances is not None:
+        outcome.measured = distances
     if place is not None:
-        keep_nearby(snap, outcome, args)
+        keep_nearby(snap, outcome, args, outcome.measured)
     outcome.scores = scores(outcome.mask, concepts)
     sort = args.get("sort")
     outcome.by_distance = sort == "distance" or (
         sort is None and place is not None and not args.get("q")
     )
     return outcome
+
+
+def match_text(snap: Snapshot, args: dict, taxonomy: Taxonomy) -> list[ConceptMatch]:
+    """The concepts of `q` and the documents each matches (typos corrected once here)."""
+    return [match_concept(snap, c) for c in parse_query(args.get("q") or "", taxonomy)]
 
 
 def current_snapshot(engine: SearchEngine) -> Snapshot:

@@ -9,6 +9,10 @@ from werkzeug.datastructures import MultiDict
 
 LIST_PARAMS = ("specialty", "modality", "language", "insurance", "format")
 MAX_RADIUS = {"mi": 500.0, "km": 800.0}
+# Bounds on the work one request can ask for: every value is a filter (and a suggestion to
+# try without it when nothing matches), every word of `q` a concept to match.
+MAX_VALUES = 10
+MAX_WORDS = 20
 
 
 class Flag(fields.Boolean):
@@ -20,6 +24,21 @@ class Flag(fields.Boolean):
 
 def _words(max_len: int, **kw: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+
+
+def _values(item: fields.Field, description: str) -> fields.List:
+    """A repeatable parameter, given at most MAX_VALUES times."""
+    limit = validate.Length(max=MAX_VALUES, error="At most {max} values of this parameter.")
+    return fields.List(
+        item,
+        validate=limit,
+        metadata={"description": f"{description} At most {MAX_VALUES} values."},
+    )
+
+
+def _few_words(text: str) -> None:
+    if len(text.split()) > MAX_WORDS:
+        raise ValidationError(f"At most {MAX_WORDS} words.")
 
 
 class SearchArgs(Schema):
@@ -41,11 +60,8 @@ class SearchArgs(Schema):
     )
     unit = fields.String(load_default="mi", validate=validate.OneOf(["mi", "km"]))
     couples = Flag(metadata={"description": "true: sees couples."})
-    specialty = fields.List(
-        _words(100),
-        metadata={"description": "Repeatable; a canonical slug or any synonym; all must match."},
-    )
-    modality = fields.List(_words(100), metadata={"description": "Repeatable, like specialty."})
+    specialty = _values(_words(100), "Repeatable; a canonical slug or any synonym; all must match.")
+    modality = _values(_words(100), "Repeatable, like specialty.")
     video = Flag(
         metadata={
             "description": "true: offers video sessions; with a place, remote "
@@ -54,11 +70,13 @@ class SearchArgs(Schema):
     )
     intro_video = Flag(metadata={"description": "true: the profile has an intro video."})
     q = fields.String(
-        validate=validate.Length(max=200),
-        metadata={"description": "Free text: names, bios, approaches, terms."},
+        validate=[validate.Length(max=200), _few_words],
+        metadata={
+            "description": f"Free text: names, bios, approaches, terms; at most {MAX_WORDS} words."
+        },
     )
-    language = fields.List(_words(60), metadata={"description": "Repeatable; all must match."})
-    insurance = fields.List(_words(100), metadata={"description": "Repeatable; all must match."})
+    language = _values(_words(60), "Repeatable; all must match.")
+    insurance = _values(_words(100), "Repeatable; all must match.")
     accepting = Flag(metadata={"description": "true: accepting new clients."})
     free_consultation = Flag(metadata={"description": "true: offers a free consultation."})
     max_fee = fields.Integer(
@@ -66,9 +84,7 @@ class SearchArgs(Schema):
         metadata={"description": "Lowest fee at most this (USD)."},
     )
     sliding_scale = Flag(metadata={"description": "true: offers a sliding scale."})
-    format = fields.List(
-        _words(30), metadata={"description": "Repeatable: in_person, video, phone (or a synonym)."}
-    )
+    format = _values(_words(30), "Repeatable: in_person, video, phone (or a synonym).")
     sort = fields.String(
         validate=validate.OneOf(["relevance", "distance"]),
         metadata={"description": "Default: distance with a place, else relevance."},

@@ -47,9 +47,12 @@ def radius_km(args: dict) -> float:
     return args["radius"] * (KM_PER_MILE if args["unit"] == "mi" else 1.0)
 
 
-def keep_nearby(snap: Snapshot, outcome: Outcome, args: dict) -> None:
+def keep_nearby(
+    snap: Snapshot, outcome: Outcome, args: dict, distances: dict[int, float] | None = None
+) -> None:
     """Keep documents with an office within the radius (with the nearest office's distance),
-    plus, for video searches, remote therapists licensed in the place's state."""
+    plus, for video searches, remote therapists licensed in the place's state. `distances`
+    remembers each document's nearest office across the finds of one request."""
     place, mask, limit = outcome.place, outcome.mask, radius_km(args)
     assert place is not None
     if place.precision == "state":
@@ -58,8 +61,13 @@ def keep_nearby(snap: Snapshot, outcome: Outcome, args: dict) -> None:
         cells = covering_cells(place.lat, place.lon, limit)
         local = mask & snap.any_term_mask(f"cell:{c}" for c in cells)
     offices = snap.offices
+    known = {} if distances is None else distances
     for doc in docs_of(local):
-        nearest = min(haversine_km(place.lat, place.lon, lat, lon) for lat, lon in offices[doc])
+        nearest = known.get(doc)
+        if nearest is None:
+            nearest = known[doc] = min(
+                haversine_km(place.lat, place.lon, lat, lon) for lat, lon in offices[doc]
+            )
         if place.precision == "state" or nearest <= limit:
             outcome.distance[doc] = nearest
     kept = mask_of(outcome.distance)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import url_for
@@ -29,10 +30,16 @@ def load_therapists(ids: list[int]) -> dict[int, Therapist]:
     return {t.id: t for t in rows}
 
 
+# What store.make_slug makes: lowercase words and a hash, joined by hyphens.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+
+
 def published_therapist(**by: Any) -> Therapist | None:
     """The published therapist with this id or slug (`id=3`, `slug="ana-lopez-x1"`), with its
     offices and licences; None when there is none."""
     column = Therapist.id if "id" in by else Therapist.slug
+    if "slug" in by and not SLUG.fullmatch(by["slug"]):
+        return None  # no slug looks like that: nothing to ask the database (NUL, say)
     return db.session().scalar(
         select(Therapist)
         .where(column == next(iter(by.values())), Therapist.published.is_(True))

@@ -23,6 +23,7 @@ from .analysis import NAME_ANALYZER, TEXT_ANALYZER
 from .errors import IndexUnavailable, IndexUnreadable, NoIndexYet, reads_index
 from .generations import IndexStore
 from .internals import field_lengths, posting_blocks
+from .lru import BoundedCache, mask_weight
 from .masks import docs_of, mask_of
 from .schema import decode_doc
 
@@ -32,6 +33,11 @@ CHECK_INTERVAL_SECONDS = 0.25
 # BM25 parameters, Whoosh's defaults.
 B, K1 = 0.75, 1.2
 _SEGMENT_CACHE_SIZE = 64
+# Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), BM25 tables
+# in postings (about 100 bytes each), fuzzy expansions in index terms.
+MASK_CACHE_WORDS = 4_000_000  # 32 MB per snapshot, and as much per segment
+SCORE_CACHE_POSTINGS = 500_000
+EXPANSION_CACHE_TERMS = 100_000
 
 
 class SegmentData:
@@ -51,22 +57,18 @@ class SegmentData:
         for docnum, value in enumerate(leaf.column_reader("doc")):
             if value:
                 self.ids[docnum], self.fees[docnum], self.offices[docnum] = decode_doc(value)
-        self._terms: dict[str, int] = {}
+        self._terms: BoundedCache[str, int] = BoundedCache(MASK_CACHE_WORDS, mask_weight)
         self._lengths: dict[str, list[int]] = {}
-        self._lock = threading.Lock()
 
     @reads_index
     def term_mask(self, term: str) -> int:
-        """Local documents holding a structured term (deleted ones included), as a mask."""
+        """Local documents holding a structured term (deleted ones included), as a mask.
+        A term no document holds is not cached: visitors may ask for any number of them."""
         cached = self._terms.get(term)
         if cached is None:
-            cached = (
-                mask_of(self.leaf.postings("kw", term).all_ids())
-                if self.leaf.doc_frequency("kw", term)
-                else 0
-            )
-            with self._lock:
-                self._terms[term] = cached
+            if not self.leaf.doc_frequency("kw", term):
+                return 0
+            cached = self._terms.put(term, mask_of(self.leaf.postings("kw", term).all_ids()))
         return cached
 
     @reads_index
@@ -106,12 +108,20 @@ class Snapshot:
     offices: list[tuple[tuple[float, float], ...]]
     fees: list[int | None]
     live: int  # mask of the documents not deleted
-    _terms: dict[str, int] = field(default_factory=dict)
-    _scores: dict[str, dict[int, float]] = field(default_factory=dict)
-    _prefixes: dict[str, list[str]] = field(default_factory=dict)
-    _length_lists: dict[str, list[int]] = field(default_factory=dict)
+    # Every cache of a snapshot is bounded by what it holds (lru.py): what fills them is what
+    # visitors type.
+    _terms: BoundedCache[str, int] = field(
+        default_factory=lambda: BoundedCache(MASK_CACHE_WORDS, mask_weight)
+    )
+    _scores: BoundedCache[str, dict[int, float]] = field(
+        default_factory=lambda: BoundedCache(SCORE_CACHE_POSTINGS, lambda table: len(table) + 4)
+    )
+    _expansions: BoundedCache[tuple[str, str], list[str]] = field(
+        default_factory=lambda: BoundedCache(EXPANSION_CACHE_TERMS, lambda terms: len(terms) + 4)
+    )
+    _prefixes: dict[str, list[str]] = field(default_factory=dict)  # a few facet prefixes
+    _length_lists: dict[str, list[int]] = field(default_factory=dict)  # two text fields
     _deleted: set[int] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     @reads_index
@@ -154,9 +164,8 @@ class Snapshot:
             cached = 0
             for data, offset in self.segments:
                 cached |= data.term_mask(term) << offset
-            cached &= self.live
-            with self._lock:
-                self._terms[term] = cached
+            if cached:  # a term nobody holds costs a lookup per segment: not worth a place
+                self._terms.put(term, cached := cached & self.live)
         return cached
 
     @property
@@ -181,8 +190,7 @@ class Snapshot:
         if cached is None:
             fees = self.fees
             cached = mask_of(d for d, fee in enumerate(fees) if fee is not None and fee <= amount)
-            cached &= self.live
-            self._terms[key] = cached
+            self._terms.put(key, cached := cached & self.live)
         return cached
 
     @reads_index
@@ -216,23 +224,32 @@ class Snapshot:
                 if reader.doc_frequency(fieldname, token.text):
                     terms.append((fieldname, token.text))
                 elif fuzzy and len(token.text) >= 4:
-                    maxdist = 1 if len(token.text) < 7 else 2
-                    near = FuzzyTerm(fieldname, token.text, maxdist=maxdist, prefixlength=1)
-                    terms.extend(
-                        (f, t.decode() if isinstance(t, bytes) else t)
-                        for f, t in near.expanded_terms(reader)
-                    )
+                    terms.extend((fieldname, t) for t in self._near(fieldname, token.text))
         mask, tables = 0, []
         for fieldname, text in terms:
             tables.append(self.term_scores(fieldname, text))
             mask |= self._text_mask(fieldname, text, tables[-1])
         return mask, tables, sorted({t for _, t in terms})
 
+    def _near(self, fieldname: str, text: str) -> list[str]:
+        """Index terms within one edit (two from 7 letters) of a word the index lacks, found
+        once per snapshot: expanding a word walks the lexicon."""
+        cached = self._expansions.get((fieldname, text))
+        if cached is None:
+            maxdist = 1 if len(text) < 7 else 2
+            near = FuzzyTerm(fieldname, text, maxdist=maxdist, prefixlength=1)
+            found = [
+                t.decode() if isinstance(t, bytes) else t
+                for _, t in near.expanded_terms(self.searcher.reader())
+            ]
+            cached = self._expansions.put((fieldname, text), found)
+        return cached
+
     def _text_mask(self, fieldname: str, text: str, scores: dict[int, float]) -> int:
         key = f"\0mask\0{fieldname}\0{text}"
         cached = self._terms.get(key)
         if cached is None:
-            cached = self._terms[key] = mask_of(scores)
+            cached = self._terms.put(key, mask_of(scores))
         return cached
 
     @reads_index
@@ -256,11 +273,7 @@ class Snapshot:
                 if doc not in deleted:
                     norm = K1 * ((1 - B) + B * lengths[doc] / avg)
                     scores[doc] = boost * idf * tf * (K1 + 1) / (tf + norm)
-        with self._lock:
-            if len(self._scores) > 2000:
-                self._scores.clear()
-            self._scores[key] = scores
-        return scores
+        return self._scores.put(key, scores)
 
     def _lengths(self, fieldname: str) -> list[int]:
         cached = self._length_lists.get(fieldname)
