@@ -5,6 +5,10 @@
 - Errors gunicorn answers itself, before the app sees a request (a request line over 4 KB, a
   header over 8 KB, a malformed request), are JSON in the API's one error shape, like every
   other error, instead of gunicorn's HTML page.
+- Two processes of four threads: a request that takes a while (a search that finds nothing
+  and tries suggestions) does not hold up the health checks and small requests behind it.
+- Each worker builds the taxonomy, the gazetteer and its index snapshot before it takes
+  requests, so no visitor waits for that.
 - No access log: search queries are not logged with client addresses.
 - Settings given on the command line (`-w`, `-b`, `--threads`) win over these.
 """
@@ -17,6 +21,8 @@ from typing import Any
 from gunicorn import util
 
 workers = 2
+worker_class = "gthread"
+threads = 4
 accesslog = None
 # gunicorn's own defaults, stated: the request line and each header field are bounded.
 limit_request_line = 4094
@@ -58,3 +64,11 @@ def post_fork(server: Any, worker: Any) -> None:
     """In each worker: gunicorn's own error answers in JSON (it looks the writer up when it
     answers, so replacing it in the worker process is enough)."""
     util.write_error = write_json_error
+
+
+def post_worker_init(worker: Any) -> None:
+    """Build the worker's parts before its first request (parts.warm_up)."""
+    from directory.parts import warm_up
+
+    with worker.wsgi.app_context():
+        warm_up()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
 
+from indexer.gazetteer import get_gazetteer
 from indexer.geocode import make_geocoder
-from indexer.index import IndexStore, SearchEngine
+from indexer.index import IndexStore, IndexUnavailable, SearchEngine
 from indexer.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -52,3 +54,13 @@ def index_store() -> IndexStore:
 def search_engine() -> SearchEngine:
     """This process's search engine over this node's index."""
     return _part("engine", lambda: SearchEngine(index_store()))
+
+
+def warm_up() -> None:
+    """Build this process's parts before its first visitor does: the taxonomy, the gazetteer
+    and the index snapshot with what its first searches read (a gunicorn worker calls it when
+    it starts; see gunicorn_config.py)."""
+    taxonomy()
+    get_gazetteer()
+    with contextlib.suppress(IndexUnavailable):  # nothing to warm yet: /readyz says why
+        search_engine().snapshot().warm()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -52,8 +53,12 @@ def cell_size_deg(precision: int) -> tuple[float, float]:
     return 180.0 / 2 ** (bits // 2), 360.0 / 2 ** ((bits + 1) // 2)
 
 
-def covering_cells(lat: float, lon: float, radius_km: float, max_cells: int = 36) -> list[str]:
+@lru_cache(maxsize=4096)
+def covering_cells(
+    lat: float, lon: float, radius_km: float, max_cells: int = 36
+) -> tuple[str, ...]:
     """Cell terms that together cover a circle, at the finest precision that keeps them few.
+    Cached: a search and its suggestions ask for the same few circles again and again.
 
     Samples the circle's bounding box at half a cell, so that every cell it touches is in.
     """
@@ -76,4 +81,4 @@ def covering_cells(lat: float, lon: float, radius_km: float, max_cells: int = 36
             cells.add(geohash(yy, ((xx + 180) % 360) - 180, precision))
             x += cell_w / 2
         y += cell_h / 2
-    return sorted(f"{precision}:{c}" for c in cells)
+    return tuple(sorted(f"{precision}:{c}" for c in cells))

@@ -7,6 +7,7 @@ changes them fails a test instead of returning wrong scores or slow ingests:
 - `posting_blocks`: a term's postings a block at a time, as arrays (document ids and term
   frequencies), instead of one Python call per posting: scoring a common word in 30,000 bios
   took 200 ms through the matcher and about 15 ms this way;
+- `leaf_posting_ids`: a term's document numbers in one segment, a block at a time;
 - `field_lengths`: every document's length in a text field, from the codec's length column,
   read once per segment;
 - `YieldingMpWriter`: writer processes at a lower CPU priority that end with their parent and
@@ -23,6 +24,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -51,6 +53,22 @@ def posting_blocks(
             ids = matcher._ids if not offset else [d + offset for d in matcher._ids]
             yield ids, matcher._weights
             matcher._next_block()
+
+
+def leaf_posting_ids(leaf: Any, fieldname: str, text: str) -> np.ndarray:
+    """The document numbers of a term in one segment (deleted ones included), read a block at
+    a time: 10 times faster than `all_ids()`, which costs a Python call per posting."""
+    if not leaf.doc_frequency(fieldname, text):
+        return np.zeros(0, dtype=np.int64)
+    matcher = leaf.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    blocks = []
+    while matcher.is_active():
+        matcher._read_ids()
+        blocks.append(np.asarray(matcher._ids, dtype=np.int64))
+        matcher._next_block()
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
 
 
 def field_lengths(leaf: Any, fieldname: str) -> list[int]:

@@ -16,7 +16,7 @@ import pytest
 
 from directory import create_app
 from directory.parts import search_engine
-from directory.search import params
+from directory.search import evaluate, params
 from indexer.index import snapshot as snapshot_module
 
 from ..conftest import REPO
@@ -38,39 +38,41 @@ def test_repeated_values_and_long_free_text_are_refused_with_reasons(corpus_app)
     assert response.json["error"]["fields"] == {"q": [f"At most {params.MAX_WORDS} words."]}
 
 
-def test_typos_of_a_query_are_looked_up_once_per_request(corpus_app, monkeypatch):
-    """An empty result tries many suggestions; none of them expands the unknown words again."""
-    expansions = []
-    real = snapshot_module.FuzzyTerm
+def test_the_words_of_a_query_are_matched_once_per_request(corpus_app, monkeypatch):
+    """An empty result tries many suggestions; none of them matches the words again (typo
+    expansion included)."""
+    matched = []
+    real = evaluate.match_concept
 
-    class Counting(real):  # type: ignore[misc, valid-type]
-        def expanded_terms(self, reader):
-            expansions.append(self.text)
-            return super().expanded_terms(reader)
+    def counting(snap, concept):
+        matched.append(concept.text)
+        return real(snap, concept)
 
-    monkeypatch.setattr(snapshot_module, "FuzzyTerm", Counting)
+    monkeypatch.setattr(evaluate, "match_concept", counting)
     query = f"near=10001&couples=true&video=true&accepting=true&q={UNKNOWN_WORDS}"
-    with corpus_app.test_request_context():
-        search_engine().invalidate()
     response = corpus_app.test_client().get(f"/api/v1/therapists?{query}")
     assert response.status_code == 200 and response.json["total"] == 0
-    # It tried wider radii, one filter fewer... and found what would help.
-    assert "Without the words" in [s["label"] for s in response.json["suggestions"]]
-    words = UNKNOWN_WORDS.split()
-    # Each unknown word is expanded once in the bios and once in the names, at most.
-    assert len(expansions) <= 2 * len(words)
+    # It tried wider radii, video, one filter fewer... and found what would help.
+    suggestions = [s["label"] for s in response.json["suggestions"]]
+    assert suggestions == ["Without the words"]
+    assert sorted(matched) == sorted(UNKNOWN_WORDS.split())
 
 
-def test_unknown_terms_asked_for_fill_no_cache(corpus_app):
-    client = corpus_app.test_client()
+def test_unknown_terms_asked_for_stay_within_the_caches_bounds(corpus_app, monkeypatch):
+    monkeypatch.setattr(snapshot_module, "MASK_CACHE_WORDS", 2000)
     with corpus_app.app_context():
+        search_engine().invalidate()
+        search_engine()._snapshot = None  # a new snapshot, with the small bound
         snap = search_engine().snapshot()
-        before = (len(snap._terms), [len(s._terms) for s, _ in snap.segments])
+        segments = [len(s._terms) for s, _ in snap.segments]
+    client = corpus_app.test_client()
     for i in range(300):
         client.get(f"/api/v1/therapists?language=lang{i}&insurance=ins{i}")
     with corpus_app.app_context():
         snap = search_engine().snapshot()
-        assert (len(snap._terms), [len(s._terms) for s, _ in snap.segments]) == before
+        # Segments keep only terms their documents hold; the snapshot keeps its bound.
+        assert [len(s._terms) for s, _ in snap.segments] == segments
+        assert snap._terms.weight <= 2000 and len(snap._terms) < 600
 
 
 def test_the_admin_ingest_answer_is_bounded_whatever_the_rejects(app, client):
