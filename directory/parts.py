@@ -37,7 +37,9 @@ def geocoder() -> Any:
     return _part(
         "geocoder",
         lambda: make_geocoder(
-            str(config["GEOCODER"]), min_delay_seconds=float(config["GEOCODER_MIN_DELAY"])
+            str(config["GEOCODER"]),
+            min_delay_seconds=float(config["GEOCODER_MIN_DELAY"]),
+            timeout=float(config["GEOCODER_TIMEOUT"]),
         ),
     )
 

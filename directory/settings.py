@@ -45,6 +45,12 @@ SETTINGS = (
     ),
     Setting("GEOCODER_MIN_DELAY", 1.0, "Seconds between requests to an online geocoder."),
     Setting(
+        "GEOCODER_TIMEOUT",
+        5.0,
+        "Seconds an online geocoder may take to answer; a failure is remembered for 10 "
+        "minutes. Visitors' searches never wait for it (see README: Geocoding).",
+    ),
+    Setting(
         "ADMIN_TOKEN",
         None,
         "Bearer token for the admin API. Unset: the admin API refuses every request.",

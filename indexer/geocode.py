@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import queue
 import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from geopy.adapters import URLLibAdapter
 from geopy.distance import great_circle
 from geopy.exc import GeocoderNotFound, GeopyError
 from geopy.extra.rate_limiter import RateLimiter
@@ -23,11 +28,19 @@ from geopy.location import Location
 from geopy.point import Point
 
 from indexer import gazetteer
+from indexer.lru import BoundedCache
 from indexer.textnorm import clean_text
 
 log = logging.getLogger(__name__)
 
 PRECISIONS = ("exact", "address", "zip", "city", "state")  # "exact" = coordinates in the input
+
+# Seconds an online geocoder may take to answer one query, and how long a failure is
+# remembered (the service is not asked again for that query meanwhile).
+DEFAULT_TIMEOUT = 5.0
+FAILURE_TTL = 600.0
+# Addresses waiting to be looked up in the background for visitors' searches.
+PREFETCH_QUEUE = 1000
 
 # An online answer further than this from the office's own ZIP/city centroid is taken to be a
 # same-named street elsewhere, and the offline centroid is used instead.
@@ -90,43 +103,105 @@ class OfflineGeocoder(Geocoder):
 
 
 class CachedRateLimitedGeocoder:
-    """An online geopy geocoder behind a rate limit and an LRU cache of its answers.
+    """An online geopy geocoder behind a rate limit, a hard timeout and a cache of its answers,
+    failures included (for FAILURE_TTL seconds: a service that is down is not asked again for
+    each office of an ingest).
 
-    Errors are not cached (a later call retries) and are raised to the caller: `place_office`
-    and `resolve_place` fall back to the offline gazetteer on them.
+    Two ways to ask: `geocode` waits (the ingest: rate limit and timeout included), and
+    `cached` + `prefetch` never wait (a visitor's search: the answer is used when it is
+    cached; otherwise a background thread asks for it, within the rate limit, so that the next
+    search has it, and the search goes on with the offline answer).
     """
 
-    def __init__(self, geocoder: Geocoder, *, min_delay_seconds: float, cache_size: int) -> None:
-        self.geocoder = geocoder
-        # One retry after a short pause: a service that is down should not stall an ingest.
+    def __init__(
+        self,
+        geocoder: Geocoder,
+        *,
+        min_delay_seconds: float,
+        cache_size: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        failure_ttl: float = FAILURE_TTL,
+    ) -> None:
+        self.geocoder, self.timeout, self.failure_ttl = geocoder, timeout, failure_ttl
         limit = functools.partial(
             RateLimiter,
             min_delay_seconds=min_delay_seconds,
-            max_retries=1,
-            error_wait_seconds=2.0,
+            max_retries=0,
             swallow_exceptions=False,
         )
         self._geocode = limit(geocoder.geocode)
         reverse = getattr(geocoder, "reverse", None)  # not every geopy service has one
         self._reverse = limit(reverse) if reverse else None
-        self._cached = functools.lru_cache(maxsize=cache_size)(self._lookup)
-
-    def _lookup(self, query: str, exactly_one: bool, timeout: Any) -> Any:
-        kwargs = {} if timeout is None else {"timeout": timeout}
-        return self._geocode(query, exactly_one=exactly_one, **kwargs)
+        # query -> (answer or None, when it stops counting: inf for answers)
+        self._answers: BoundedCache[str, tuple[Any, float]] = BoundedCache(cache_size)
+        self._pending: queue.Queue[str] = queue.Queue(maxsize=PREFETCH_QUEUE)
+        self._queued: set[str] = set()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def geocode(self, query: Any, *, exactly_one: bool = True, timeout: Any = None) -> Any:
-        """Like geopy's geocode; string queries are cached by their whitespace-cleaned text."""
-        if isinstance(query, str):
-            return self._cached(clean_text(query), exactly_one, timeout)
-        return self._lookup(query, exactly_one, timeout)
+        """Like geopy's geocode, waiting for the rate limit and at most `timeout` seconds for
+        the service. A failure is None (and remembered for a while), never an exception."""
+        if not isinstance(query, str):
+            return self._ask(query, exactly_one, timeout)
+        key = clean_text(query)
+        found, answer = self.cached(key)
+        if not found:
+            answer = self._ask(key, exactly_one, timeout)
+        return answer if exactly_one or answer is None or isinstance(answer, list) else [answer]
+
+    def cached(self, query: str) -> tuple[bool, Any]:
+        """(True, answer) when the answer to `query` is known, else (False, None); never
+        waits."""
+        item = self._answers.get(clean_text(query))
+        if item is None or item[1] < time.monotonic():
+            return False, None
+        return True, item[0]
+
+    def prefetch(self, query: str) -> None:
+        """Ask for `query` in the background (once; dropped when too many are waiting)."""
+        key = clean_text(query)
+        with self._lock:
+            if key in self._queued:
+                return
+            try:
+                self._pending.put_nowait(key)
+            except queue.Full:
+                return
+            self._queued.add(key)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._work, daemon=True, name="geocoder-prefetch"
+                )
+                self._worker.start()
 
     def reverse(self, query: Any, *, exactly_one: bool = True, timeout: Any = None) -> Any:
         """Like geopy's reverse (rate-limited, not cached)."""
         if self._reverse is None:
             raise NotImplementedError(f"{type(self.geocoder).__name__} cannot reverse-geocode")
-        kwargs = {} if timeout is None else {"timeout": timeout}
-        return self._reverse(query, exactly_one=exactly_one, **kwargs)
+        return self._reverse(query, exactly_one=exactly_one, timeout=timeout or self.timeout)
+
+    def _ask(self, query: Any, exactly_one: bool, timeout: Any) -> Any:
+        try:
+            answer = self._geocode(query, exactly_one=exactly_one, timeout=timeout or self.timeout)
+        except (GeopyError, OSError) as exc:
+            log.warning("online geocoding failed, using the offline gazetteer: %s", exc)
+            if isinstance(query, str):
+                self._answers.put(query, (None, time.monotonic() + self.failure_ttl))
+            return None
+        if isinstance(query, str):
+            self._answers.put(query, (answer, math.inf))
+        return answer
+
+    def _work(self) -> None:
+        while True:
+            key = self._pending.get()
+            try:
+                if not self.cached(key)[0]:
+                    self._ask(key, True, None)
+            finally:
+                with self._lock:
+                    self._queued.discard(key)
 
 
 def make_geocoder(
@@ -135,6 +210,7 @@ def make_geocoder(
     user_agent: str = "therapist-directory",
     min_delay_seconds: float = 1.0,
     cache_size: int = 10000,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Any:
     """A geocoder from a config string. No network calls are made here.
 
@@ -155,7 +231,9 @@ def make_geocoder(
             f"Unknown geocoder {spec!r}: use 'offline', 'nominatim', "
             f"'nominatim:https://host/path' or a geopy service ({known})."
         ) from None
-    kwargs: dict[str, Any] = {"user_agent": user_agent}
+    # geopy's urllib adapter: one request per query. Its requests adapter retries a timed-out
+    # request twice, which made a service that does not answer cost three timeouts.
+    kwargs: dict[str, Any] = {"user_agent": user_agent, "adapter_factory": URLLibAdapter}
     if url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -168,7 +246,7 @@ def make_geocoder(
             f"Geocoder {name!r} cannot be built from {spec!r} alone (it may need an API key): {exc}"
         ) from exc
     return CachedRateLimitedGeocoder(
-        geocoder, min_delay_seconds=min_delay_seconds, cache_size=cache_size
+        geocoder, min_delay_seconds=min_delay_seconds, cache_size=cache_size, timeout=timeout
     )
 
 
@@ -209,18 +287,20 @@ def place_office(office: dict, geocoder: Any = None) -> Placement | None:
     return offline
 
 
-def resolve_place(query: str, geocoder: Any = None) -> list[Placement]:
+def resolve_place(query: str, geocoder: Any = None, wait: bool = False) -> list[Placement]:
     """Candidates for what a user typed: ZIP, "City, ST", address, bare state, or "lat, lon".
 
     [] means an unknown place; more than one means ambiguous, best first. A bare state
     ("Vermont", "VT") gives one Placement of precision "state". An online geocoder, if given,
-    is asked only for street addresses, falling back to the offline answer.
+    is asked only for street addresses, falling back to the offline answer; unless `wait`,
+    only its cached answers are used (the address is then looked up in the background for
+    next time), so a visitor's search never waits for a web service.
     """
     offline = _resolve_offline(query)
     text = clean_text(query or "")
     if _is_online(geocoder) and _HOUSE_NUMBER.match(text):
         near = offline[0] if len(offline) == 1 else None
-        online = _ask_online(geocoder, text, near=near)
+        online = _ask_online(geocoder, text, near=near, wait=wait)
         if online:
             return [
                 Placement(
@@ -344,14 +424,25 @@ def _is_online(geocoder: Any) -> bool:
     return geocoder is not None and not isinstance(geocoder, OfflineGeocoder)
 
 
-def _ask_online(geocoder: Any, query: str, near: Placement | None) -> Location | None:
+def _ask_online(
+    geocoder: Any, query: str, near: Placement | None, wait: bool = True
+) -> Location | None:
     """The online geocoder's answer, or None on no answer, any failure, or an answer far
-    from `near` (the offline centroid: a far answer is a same-named street elsewhere)."""
-    try:
-        answer = geocoder.geocode(query, exactly_one=True)
-    except (GeopyError, OSError) as exc:
-        log.warning("online geocoding failed, using the offline gazetteer: %s", exc)
-        return None
+    from `near` (the offline centroid: a far answer is a same-named street elsewhere).
+    Without `wait`, only a cached answer (see CachedRateLimitedGeocoder)."""
+    if not wait:
+        if not isinstance(geocoder, CachedRateLimitedGeocoder):
+            return None  # nothing cached to look at, and no waiting
+        found, answer = geocoder.cached(query)
+        if not found:
+            geocoder.prefetch(query)
+            return None
+    else:
+        try:
+            answer = geocoder.geocode(query, exactly_one=True)
+        except (GeopyError, OSError) as exc:
+            log.warning("online geocoding failed, using the offline gazetteer: %s", exc)
+            return None
     if isinstance(answer, list):
         answer = answer[0] if answer else None
     if answer is None or not _valid_point(answer.latitude, answer.longitude):

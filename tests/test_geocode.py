@@ -308,7 +308,7 @@ def test_online_geocoder_is_only_asked_about_street_addresses():
     geocoder = FixedGeocoder(42.3588, -71.0578)
     assert resolve_place("Boston, MA", geocoder)[0].precision == "city"
     assert geocoder.calls == 0
-    [place] = resolve_place("1 City Hall Sq, Boston, MA", geocoder)
+    [place] = resolve_place("1 City Hall Sq, Boston, MA", geocoder, wait=True)
     assert (place.precision, place.state) == ("address", "MA")
 
 

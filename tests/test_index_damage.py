@@ -100,3 +100,10 @@ def test_before_the_first_build_the_index_is_being_built(client):
     assert response.status_code == 503
     assert "being built" in response.json["error"]["message"]
     assert "no index yet" in client.get("/readyz").json["checks"]["index"]["error"]
+
+
+def test_an_index_with_no_documents_answers(app, client):
+    assert app.test_cli_runner().invoke(args=["index", "rebuild"]).exit_code == 0
+    response = client.get("/api/v1/therapists?near=10001&q=anxiety")
+    assert response.status_code == 200 and response.json["total"] == 0
+    assert client.get("/readyz").json["checks"]["index"]["documents"] == 0

@@ -20,11 +20,11 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from ..lru import BoundedCache, mask_weight
 from .analysis import NAME_ANALYZER, TEXT_ANALYZER
 from .errors import IndexUnavailable, IndexUnreadable, NoIndexYet, reads_index
 from .generations import IndexStore
 from .internals import field_lengths, leaf_posting_ids, posting_blocks
-from .lru import BoundedCache, mask_weight
 from .masks import docs_of, mask_of
 from .schema import decode_doc
 
@@ -153,8 +153,11 @@ class Snapshot:
     def open(cls, searcher: Any, generation: str) -> Snapshot:
         """A snapshot over an open Whoosh searcher of `generation`."""
         reader = searcher.reader()
+        # An index with no documents has one leaf and no segment: nothing to read.
         segments = [
-            (segment_data(generation, leaf), offset) for leaf, offset in reader.leaf_readers()
+            (segment_data(generation, leaf), offset)
+            for leaf, offset in reader.leaf_readers()
+            if leaf.segment() is not None
         ]
         ids: list[int | None] = []
         offices: list[tuple] = []

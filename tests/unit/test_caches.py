@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.index.lru import BoundedCache, mask_weight
+from indexer.lru import BoundedCache, mask_weight
 
 
 def test_the_least_recently_used_go_once_the_bound_is_passed():
