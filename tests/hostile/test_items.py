@@ -220,3 +220,11 @@ def test_gunicorns_own_errors_are_json(gunicorn):
     }
     head, body = raw(gunicorn, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n")
     assert head.startswith("HTTP/1.1 431") and body["error"]["code"] == "headers_too_large"
+
+
+@pytest.mark.parametrize(
+    "path", ["/therapists/abc%00def", "/therapists/abc%ED%A0%80", "/api/v1/therapists/1%00"]
+)
+def test_a_nul_or_a_surrogate_in_an_address_is_not_found(corpus_app, path):
+    response = corpus_app.test_client().get(path)
+    assert response.status_code == 404
