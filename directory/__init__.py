@@ -9,6 +9,22 @@ from typing import Any
 
 from flask import Flask
 
+from . import (
+    api,
+    commands,
+    curation,
+    db,
+    embed,
+    errors,
+    headers,
+    health,
+    limits,
+    pages,
+    partners,
+    parts,
+)
+from .settings import configure
+
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -23,13 +39,23 @@ def create_app(
         instance_relative_config=True,
         template_folder=str(templates_folder()),
     )
-    from . import api, commands, db, embed, errors, headers, health, limits, pages, partners, parts
-    from .settings import configure
-
     configure(app, test_config)
     # The parts every feature uses, then the features, each registering its own routes,
     # limits and commands. `limits` comes before the features that limit their routes.
-    for part in (db, parts, errors, headers, limits, commands, health, api, partners, pages, embed):
+    for part in (
+        db,
+        parts,
+        errors,
+        headers,
+        limits,
+        commands,
+        curation,
+        health,
+        api,
+        partners,
+        pages,
+        embed,
+    ):
         part.init_app(app)
     return app
 

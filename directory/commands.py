@@ -56,7 +56,11 @@ def init_app(app: Flask) -> None:
     help="JSON Lines file for rejected records (default: rejects/ in the instance "
     "folder, named after the run).",
 )
-@click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate and count; write nothing (rejects only to an explicit --rejects FILE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
     """Read, normalise, validate, geocode and store profiles, and update the search index.
@@ -64,7 +68,7 @@ def ingest_command(paths, source, fmt, rejects, dry_run, as_json) -> None:
     Exits 0 when the run completed, even with rejects; 1 when nothing could be processed.
     """
     source = source or current_app.config["SOURCE"]
-    if rejects is None:
+    if rejects is None and not dry_run:  # a dry run writes nothing unless told where
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         rejects = Path(current_app.instance_path) / "rejects" / f"{source}-{stamp}.jsonl"
     total = sum(file_size(p) for p in paths)

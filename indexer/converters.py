@@ -174,3 +174,34 @@ def split_list(value: object) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+_NPI = re.compile(r"\d{10}")
+_NUCC = re.compile(r"\d{3}[0-9A-Z]{6}X")
+
+
+def normalise_npi(value: object) -> str:
+    """A National Provider Identifier: 10 digits whose last is the Luhn check digit of the
+    others prefixed with 80840 (CMS's rule); a float-mangled "1234567893.0" is repaired."""
+    text = str(value).strip().removesuffix(".0")
+    if not _NPI.fullmatch(text):
+        raise ValueError(f"Not an NPI: {value!r} (10 digits).")
+    # Luhn over "80840" + the NPI: from the right, every second digit doubled (minus 9 when
+    # that passes 9); the sum of all ends in 0.
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed("80840" + text)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    if total % 10:
+        raise ValueError(f"Not an NPI: {value!r} (its check digit is wrong).")
+    return text
+
+
+def normalise_taxonomy_codes(value: object) -> list[str]:
+    """NUCC Health Care Provider Taxonomy codes ("101YM0800X"), upper case."""
+    codes = [c.upper() for c in split_list(value)]
+    for code in codes:
+        if not _NUCC.fullmatch(code):
+            raise ValueError(f"Not a NUCC taxonomy code: {code!r}.")
+    return codes

@@ -79,6 +79,21 @@ class Therapist(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     # slug -> the therapist's own words when a synonym was used ("polyamory" -> "ENM").
     term_sources: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The term fields as the source wrote them ({"specialties": [...], ...}, and NUCC
+    # "taxonomy_codes"), so that an edited taxonomy re-maps profiles without their files.
+    original_terms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The taxonomy (its fingerprint) the terms above were mapped with.
+    taxonomy_fingerprint: Mapped[str | None] = mapped_column(String(16))
+    # counselor, social-worker, psychologist... (data/nucc_taxonomy.toml)
+    professions: Mapped[list[Any]] = mapped_column(default=list)
+    # The National Provider Identifier the source gave, and the one the NPPES registry lists
+    # for this person (another source's record, linked by NPI or licence): a confirmed licence.
+    npi: Mapped[str | None] = mapped_column(String(10), index=True)
+    confirmed_npi: Mapped[str | None] = mapped_column(String(10))
+    # Another source's profile of the same person, shown instead of this one (indexer/people.py).
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("therapists.id", ondelete="SET NULL"), index=True
+    )
 
     fee_min: Mapped[int | None] = mapped_column(Integer)
     fee_max: Mapped[int | None] = mapped_column(Integer)
@@ -98,6 +113,17 @@ class Therapist(Base):
     )
     licenses: Mapped[list[License]] = relationship(
         back_populates="therapist", cascade="all, delete-orphan", order_by="License.id"
+    )
+
+
+class PersonKey(Base):
+    """What identifies a person across sources: "npi:1234567890" or "license:NY:012345"."""
+
+    __tablename__ = "person_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

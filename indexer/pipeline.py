@@ -53,7 +53,9 @@ def prepare(raw: RawRecord, taxonomy: Taxonomy, summary: IngestSummary) -> Prepa
     summary.ignored_fields.update(ignored_fields(raw.record))
     mapping = map_terms(profile, taxonomy)
     summary.unknown_terms.update(mapping.tags)
-    return Prepared(profile, mapping, content_hash(profile, taxonomy.fingerprint), raw)
+    if mapping.tags:
+        summary.counts["with_unknown_terms"] += 1
+    return Prepared(profile, mapping, content_hash(profile), raw, taxonomy.fingerprint)
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -152,10 +154,10 @@ class _Job:
         run_id = self.summary.run_id
         try:
             for batch in batched(self.records(), self.batch_size):
-                stored = self.ingest_batch(batch, rejects)
-                if bulk is not None and stored:
+                stored, relinked = self.ingest_batch(batch, rejects)
+                if bulk is not None and (stored or relinked):
                     rows = [(s.index_row, s.offices) for s in stored]
-                    bulk.add(rows, [s.row["id"] for s in stored if s.updated])
+                    bulk.add(rows, [s.row["id"] for s in stored if s.updated], relinked)
                 if run_id is not None:
                     beat(self.sessions, run_id)
         except BaseException:
@@ -171,7 +173,7 @@ class _Job:
         counts = self.summary.counts
         changed = counts["created"] + counts["updated"]
         if bulk is not None:
-            self.summary.index = bulk.finish(self.sessions, changes_written=changed)
+            self.summary.index = bulk.finish(self.sessions, changes_written=counts["changes"])
         elif self.index is not None and not self.summary.dry_run and changed:
             try:
                 self.summary.index = self.index.sync(self.sessions, lock_timeout=lock_timeout)
@@ -194,8 +196,11 @@ class _Job:
                 last = raw.bytes_read
                 yield raw
 
-    def ingest_batch(self, batch: list[RawRecord], rejects: RejectsWriter) -> list[Stored]:
-        """Prepare, store and commit one batch; returns what changed (nothing in a dry run)."""
+    def ingest_batch(
+        self, batch: list[RawRecord], rejects: RejectsWriter
+    ) -> tuple[list[Stored], list[int]]:
+        """Prepare, store and commit one batch; returns what changed (nothing in a dry run):
+        the therapists written, and others of the same people whose shown state changed."""
         counts = self.summary.counts
         accepted: list[Prepared] = []
         rejected: list[Rejected] = []
@@ -206,12 +211,14 @@ class _Job:
             else:
                 rejected.append(outcome)
         try:
-            stored = self.store(accepted, rejected)
+            stored, relinked = self.store(accepted, rejected)
         except SQLAlchemyError:
-            stored = []
+            stored, relinked = [], []
             for item in accepted:
                 try:
-                    stored += self.store([item], [])
+                    one, linked = self.store([item], [])
+                    stored += one
+                    relinked += linked
                 except SQLAlchemyError as err:
                     assert item.raw is not None
                     reason = f"The database refused it: {_first_line(err)}"
@@ -222,14 +229,16 @@ class _Job:
         counts["rejected"] += len(rejected)
         for reject in rejected:
             rejects.write(reject)
-        return stored
+        return stored, relinked
 
-    def store(self, accepted: list[Prepared], rejected: list[Rejected]) -> list[Stored]:
+    def store(
+        self, accepted: list[Prepared], rejected: list[Rejected]
+    ) -> tuple[list[Stored], list[int]]:
         """One transaction: upsert the accepted profiles and record the rejects. The counts of
         what was created or updated are added only once it commits."""
         run_id, attempt = self.summary.run_id, Counter[str]()
         with self.sessions() as session:
-            stored = upsert_batch(
+            upserted = upsert_batch(
                 session,
                 self.summary.source,
                 accepted,
@@ -242,10 +251,10 @@ class _Job:
             if self.summary.dry_run:
                 session.rollback()
                 self.summary.counts.update(attempt)
-                return []
+                return [], []
             session.commit()
         self.summary.counts.update(attempt)
-        return stored
+        return upserted.stored, upserted.relinked
 
 
 def _first_line(err: Exception) -> str:

@@ -27,9 +27,10 @@ from .models import (
     Therapist,
     table,
 )
+from .people import link_people, person_keys, record_keys
 from .readers import RawRecord
 from .taxonomy import Taxonomy
-from .terms import TermMapping
+from .terms import TERM_FIELDS, TermMapping
 from .textnorm import slugify
 
 _THERAPIST_FIELDS = (
@@ -62,19 +63,27 @@ class Prepared:
     mapping: TermMapping
     content_hash: str
     raw: RawRecord | None = None  # the record as read, for a reject after all
+    fingerprint: str = ""  # of the taxonomy the terms were mapped with
 
     @property
     def source_id(self) -> str:
         return self.profile["id"]
 
 
-def content_hash(profile: dict[str, Any], salt: str = "") -> str:
-    """A stable hash of the validated profile: re-ingesting the same content changes nothing.
-
-    `salt` is the taxonomy's fingerprint, so that an edited taxonomy re-maps every profile.
-    """
+def content_hash(profile: dict[str, Any]) -> str:
+    """A stable hash of the validated profile: re-ingesting the same content changes nothing
+    (unless the taxonomy changed since: the fingerprint is compared too)."""
     canonical = json.dumps(profile, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256((salt + canonical).encode()).hexdigest()
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# The input fields term mapping reads, kept as written (what `flask taxonomy apply` re-maps).
+ORIGINAL_FIELDS = (*(name for name, _ in TERM_FIELDS), "taxonomy_codes")
+
+
+def original_terms(profile: dict[str, Any]) -> dict[str, Any]:
+    """The term fields as the source wrote them."""
+    return {name: profile[name] for name in ORIGINAL_FIELDS if profile.get(name)}
 
 
 def make_slug(name: str, source: str, source_id: str) -> str:
@@ -102,6 +111,12 @@ def therapist_row(item: Prepared, source: str, run_id: int | None) -> dict[str, 
         session_formats=mapping.session_formats,
         tags=mapping.tags,
         term_sources=mapping.term_sources,
+        original_terms=original_terms(profile),
+        taxonomy_fingerprint=item.fingerprint or None,
+        professions=mapping.professions,
+        npi=profile.get("npi"),
+        # A record of the NPPES registry (it carries NUCC codes) confirms its own NPI.
+        confirmed_npi=profile.get("npi") if profile.get("taxonomy_codes") else None,
         sees_couples=mapping.sees_couples,
         offers_video=mapping.offers_video,
         profile_updated_at=profile.get("updated_at"),
@@ -124,6 +139,15 @@ class Stored:
         return {**self.row, "license_states": self.license_states}
 
 
+@dataclass
+class Upserted:
+    """What one batch changed: the therapists written, and other therapists of the same
+    people whose shown/merged state changed with them (to index again from the database)."""
+
+    stored: list[Stored]
+    relinked: list[int]
+
+
 def upsert_batch(
     session: Session,
     source: str,
@@ -132,8 +156,9 @@ def upsert_batch(
     run_id: int | None,
     geocoder: Any,
     counts: Counter,
-) -> list[Stored]:
-    """Create, update or skip each profile; returns the therapists that changed.
+) -> Upserted:
+    """Create, update or skip each profile; returns the therapists that changed, and those
+    whose shown/merged state changed with them (indexer/people.py).
 
     Counts go to `counts`: created, updated, unchanged, superseded (the same id twice in one
     run: the later record wins) and offices_not_geolocated.
@@ -146,9 +171,13 @@ def upsert_batch(
     existing = {
         row.source_id: row
         for row in session.execute(
-            select(Therapist.id, Therapist.source_id, Therapist.content_hash, Therapist.slug).where(
-                Therapist.source == source, Therapist.source_id.in_(list(latest))
-            )
+            select(
+                Therapist.id,
+                Therapist.source_id,
+                Therapist.content_hash,
+                Therapist.taxonomy_fingerprint,
+                Therapist.merged_into,
+            ).where(Therapist.source == source, Therapist.source_id.in_(list(latest)))
         )
     }
     new_rows, changed_rows = [], []
@@ -157,8 +186,11 @@ def upsert_batch(
         old = existing.get(source_id)
         if old is None:
             new_rows.append((row, item))
-        elif old.content_hash != item.content_hash:
-            row["id"] = old.id
+        elif (old.content_hash, old.taxonomy_fingerprint) != (
+            item.content_hash,
+            item.fingerprint or None,
+        ):
+            row["id"], row["merged_into"] = old.id, old.merged_into
             changed_rows.append((row, item))
         else:
             counts["unchanged"] += 1
@@ -171,7 +203,17 @@ def upsert_batch(
             insert(table(Change)),
             [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids],
         )
-    return [
+        record_keys(
+            session,
+            {
+                row["id"]: person_keys(row["npi"], item.profile.get("licenses") or ())
+                for row, item in new_rows + changed_rows
+            },
+        )
+        relinked = link_people(session, changed_ids)
+        counts["relinked"] += len(relinked)
+        counts["changes"] += len(changed_ids) + len(relinked)
+    stored = [
         Stored(
             row,
             offices.get(row["id"], []),
@@ -180,6 +222,7 @@ def upsert_batch(
         )
         for i, (row, _) in enumerate(new_rows + changed_rows)
     ]
+    return Upserted(stored, relinked if changed_ids else [])
 
 
 def _insert_new(session: Session, source: str, rows: list[tuple[dict, Prepared]]) -> list[int]:

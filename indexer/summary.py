@@ -50,6 +50,7 @@ class IngestSummary:
             "superseded",
             "rejected",
             "offices_not_geolocated",
+            "with_unknown_terms",
         )
         return {
             "run_id": self.run_id,
@@ -88,9 +89,11 @@ class IngestSummary:
         ]
         if self.unknown_terms:
             top = ", ".join(f"{t!r} ({n})" for t, n in self.unknown_terms.most_common(5))
+            share = c["with_unknown_terms"] / c["accepted"] if c["accepted"] else 0
             out.append(
                 f"  unknown terms kept as tags: {sum(self.unknown_terms.values())} "
-                f"({len(self.unknown_terms)} distinct; most common: {top})"
+                f"({len(self.unknown_terms)} distinct; most common: {top}), in "
+                f"{c['with_unknown_terms']} profiles ({share:.0%}): `flask taxonomy unknown`"
             )
         if self.ignored_fields:
             names = ", ".join(f"{k} ({n})" for k, n in self.ignored_fields.most_common())

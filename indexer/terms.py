@@ -12,13 +12,13 @@ from typing import Any
 from .taxonomy import Taxonomy
 from .textnorm import clean_text
 
-_TERM_FIELDS = (
+TERM_FIELDS = (
     ("specialties", "specialty"),
     ("modalities", "modality"),
     ("client_types", "client_type"),
     ("session_formats", "session_format"),
 )
-_FIELD_OF = {kind: field_name for field_name, kind in _TERM_FIELDS}
+_FIELD_OF = {kind: field_name for field_name, kind in TERM_FIELDS}
 
 
 @dataclass
@@ -31,6 +31,7 @@ class TermMapping:
     session_formats: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     term_sources: dict[str, str] = field(default_factory=dict)
+    professions: list[str] = field(default_factory=list)
     sees_couples: bool = False
     offers_video: bool = False
 
@@ -43,7 +44,7 @@ def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
     session format, "Marital and Premarital" two specialties.
     """
     mapping = TermMapping()
-    for field_name, kind in _TERM_FIELDS:
+    for field_name, kind in TERM_FIELDS:
         for text in profile.get(field_name, ()):
             resolutions = taxonomy.resolve_phrase(kind, text)
             if not resolutions:
@@ -63,13 +64,13 @@ def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
                 if implied not in mapping.client_types:
                     mapping.client_types.append(implied)
                     mapping.term_sources.setdefault(f"client_type:{implied}", f"{kind}:{slug}")
-    # A telehealth-only profile that names no formats still sees clients by video.
-    if (
-        not mapping.session_formats
-        and profile.get("telehealth_states")
-        and not profile.get("locations")
-    ):
-        mapping.session_formats.append("video")
+    # A profile that names no formats sees clients where it says it can: in person at its
+    # offices, by video in its telehealth states.
+    if not mapping.session_formats:
+        if profile.get("locations"):
+            mapping.session_formats.append("in_person")
+        if profile.get("telehealth_states"):
+            mapping.session_formats.append("video")
     mapping.sees_couples = "couples" in mapping.client_types
     mapping.offers_video = "video" in mapping.session_formats
     return mapping

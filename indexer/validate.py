@@ -16,8 +16,10 @@ from .converters import (
     normalise_bool,
     normalise_credentials,
     normalise_money,
+    normalise_npi,
     normalise_phone,
     normalise_state,
+    normalise_taxonomy_codes,
     normalise_url,
     normalise_video_url,
     normalise_zip,
@@ -160,6 +162,10 @@ class ProfileSchema(Schema):
     phone = Converted(normalise_phone, allow_none=True)
     website = Converted(normalise_url, allow_none=True)
     updated_at = Converted(_timestamp, allow_none=True)
+    # Beyond the contract's fields: what registries such as NPPES add (see README: Formats).
+    npi = Converted(normalise_npi, allow_none=True)
+    taxonomy_codes = Converted(normalise_taxonomy_codes, is_list=True, allow_none=True)
+    professions = _list_field()
 
     @validates_schema
     def check_profile(self, data: dict, **kwargs: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, redirect, request, url_for
 
 from ..errors import ApiError
 from ..parts import search_engine, taxonomy
@@ -80,6 +80,8 @@ def therapist(therapist_id: int):
     t = published_therapist(id=therapist_id)
     if t is None:
         raise ApiError(404, f"No therapist with id {therapist_id}.")
+    if t.id != therapist_id:  # another profile of the same person is shown instead
+        return redirect(url_for("api.therapist", therapist_id=t.id), 301)
     return jsonify(profile(t, taxonomy()))
 
 

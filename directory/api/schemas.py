@@ -328,6 +328,7 @@ class IngestSummarySchema(ResponseSchema):
     superseded = _count("The same id again later in the body: the later one wins.")
     rejected = _count("Records that did not go in (see rejects).")
     offices_not_geolocated = _count("Offices that could not be placed.")
+    with_unknown_terms = _count("Accepted profiles with a term the taxonomy does not know.")
     unknown_terms = required(
         fields.Dict,
         keys=fields.String(),

@@ -7,7 +7,7 @@ map, the video player on click).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound
 
@@ -74,6 +74,8 @@ def search_page():
 def profile_page(slug: str):
     """One therapist's public profile."""
     t = published_therapist(slug=slug)
+    if t is not None and t.slug != slug:
+        return redirect(url_for("pages.profile_page", slug=t.slug), 301)  # same person
     if t is None:
         raise NotFound(
             "There is no therapist at this address. The profile may have been "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from indexer.index import STOP_WORDS, Snapshot, docs_of
 from indexer.taxonomy import Resolution, Taxonomy
 from indexer.textnorm import clean_text, term_key
+from indexer.wording import LEADING, TRAILING
 
 _PHRASE = re.compile(r'"([^"]+)"')
 _WORD = re.compile(r"[\w][\w'&+-]*", re.UNICODE)
@@ -23,6 +24,8 @@ KINDS = ("specialty", "modality", "client_type", "session_format")
 STRUCTURED_ONLY = {"client_type", "session_format"}
 STRUCTURED_SCORE = 10.0
 MAX_NGRAM = 4
+# Words that qualify a term without being it ("certified", "trained", "level"...).
+QUALIFIERS = TRAILING | LEADING | {"level", "method", "1", "2", "3", "i", "ii", "iii"}
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Concept:
 
     text: str
     terms: list[Resolution] = field(default_factory=list)
+    corrected: bool = False  # a misspelt word read as a term ("gotman")
 
     @property
     def structured_only(self) -> bool:
@@ -66,13 +70,14 @@ def _concept(text: str, taxonomy: Taxonomy) -> Concept | None:
 
 
 def _fuzzy_concept(word: str, taxonomy: Taxonomy) -> Concept | None:
-    """A misspelt taxonomy word ("gotman", "anxeity"): only close, long-enough matches."""
+    """A misspelt taxonomy word ("gotman", "anxeity"): only close, long-enough matches, by
+    the same rule as ingest (Taxonomy.correct_phrase: one word, same consonants)."""
     if len(term_key(word)) < 5:
         return None
     for kind in ("specialty", "modality"):
-        term = taxonomy.correct(kind, word)
+        term = taxonomy.correct_phrase(kind, word)
         if term is not None:
-            return Concept(word, [Resolution(term, word, via=word)])
+            return Concept(word, [Resolution(term, word, via=word)], corrected=True)
     return None
 
 
@@ -109,7 +114,11 @@ def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
     used: list[str] = []
     if not concept.structured_only:
         words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
-        fuzzy = not concept.terms
+        if concept.terms:
+            # "EMDR certified": a bio that names EMDR matches without the qualifier.
+            words = [w for w in words if w.lower() not in QUALIFIERS] or words
+        # A word corrected to a term ("gotman") also finds the term's spelling in bios.
+        fuzzy = not concept.terms or concept.corrected
         for n, word in enumerate(words or [concept.text]):
             docs, word_tables, terms = snap.text_match(word, fuzzy=fuzzy)
             used += terms

@@ -36,13 +36,21 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 
 def published_therapist(**by: Any) -> Therapist | None:
     """The published therapist with this id or slug (`id=3`, `slug="ana-lopez-x1"`), with its
-    offices and licences; None when there is none."""
+    offices and licences; None when there is none. A profile shown as another profile of the
+    same person (indexer/people.py) gives that one: callers redirect to it."""
     column = Therapist.id if "id" in by else Therapist.slug
     if "slug" in by and not SLUG.fullmatch(by["slug"]):
         return None  # no slug looks like that: nothing to ask the database (NUL, say)
+    found = _published(column == next(iter(by.values())))
+    if found is not None and found.merged_into is not None:
+        return _published(Therapist.id == found.merged_into)
+    return found
+
+
+def _published(where: Any) -> Therapist | None:
     return db.session().scalar(
         select(Therapist)
-        .where(column == next(iter(by.values())), Therapist.published.is_(True))
+        .where(where, Therapist.published.is_(True))
         .options(selectinload(Therapist.offices), selectinload(Therapist.licenses))
     )
 

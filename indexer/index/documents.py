@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ..models import License, Office, Therapist, table
 from .schema import document
 
-PUBLISHED = Therapist.published.is_(True)
+# What search shows: published profiles that are not another profile's person (people.py).
+SHOWN = and_(Therapist.published.is_(True), Therapist.merged_into.is_(None))
 
 
 def documents(session: Session, *where: Any, chunk: int = 2000) -> Iterator[dict[str, Any]]:

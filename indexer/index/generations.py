@@ -29,7 +29,7 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import AndGroup, MultifieldParser
 
 from ..models import Change, Therapist
-from .documents import PUBLISHED, documents
+from .documents import SHOWN, documents
 from .errors import IndexUnreadable, NoIndexYet
 from .locking import node_lock
 from .schema import build_schema
@@ -159,7 +159,7 @@ class IndexStore:
             ix = self.open(name)
             writer = ChunkedWriter(ix, procs=procs, processes=procs > 1)
             try:
-                for doc in documents(session, PUBLISHED):
+                for doc in documents(session, SHOWN):
                     writer.add(doc)
                 writer.commit()
             except BaseException:
@@ -226,7 +226,7 @@ class IndexStore:
                     if not rows:
                         break
                     ids = {r.therapist_id for r in rows}
-                    docs = list(documents(session, PUBLISHED, Therapist.id.in_(ids)))
+                    docs = list(documents(session, SHOWN, Therapist.id.in_(ids)))
                 replace_documents(ix, ids, docs)
                 since = rows[-1].id
                 self.write_state(name, change_id=since)

@@ -248,12 +248,18 @@ class Snapshot:
         """
         reader = self.searcher.reader()
         terms: list[tuple[str, str]] = []
+        unknown: list[tuple[str, str]] = []
         for fieldname, analyzer in (("body", TEXT_ANALYZER), ("name", NAME_ANALYZER)):
             for token in analyzer(word):
                 if reader.doc_frequency(fieldname, token.text):
                     terms.append((fieldname, token.text))
                 elif fuzzy and len(token.text) >= 4:
-                    terms.extend((fieldname, t) for t in self._near(fieldname, token.text))
+                    unknown.append((fieldname, token.text))
+        # Typos are looked for only when the word is found nowhere: a name ("Carey") must
+        # not also match every bio that says "care".
+        if not terms:
+            for fieldname, text in unknown:
+                terms.extend((fieldname, t) for t in self._near(fieldname, text))
         mask, tables = 0, []
         for fieldname, text in terms:
             tables.append(self.term_scores(fieldname, text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from whoosh.index import Index
 
 from ..models import Change, Therapist
 from .analysis import LeanCodec
-from .documents import PUBLISHED, documents
+from .documents import SHOWN, documents
 from .internals import YieldingMpWriter
 from .schema import document
 
@@ -123,8 +124,13 @@ class BulkWriter:
     def documents(self) -> int:
         return self.writer.documents
 
-    def add(self, rows: list[tuple[dict, list[dict]]], replaced: list[int]) -> None:
-        """Index therapist rows with their offices; `replaced` ids had older documents."""
+    def add(
+        self, rows: list[tuple[dict, list[dict]]], replaced: list[int], redo: Iterable[int] = ()
+    ) -> None:
+        """Index therapist rows with their offices; `replaced` ids had older documents;
+        `redo` ids are indexed again from the database at the end (their state changed with
+        others': indexer/people.py)."""
+        self.redo.update(redo)
         for tid in replaced:
             if str(tid) in self.pending:
                 # Added in this chunk: not committed yet, so not deletable; fixed up at the end.
@@ -132,6 +138,8 @@ class BulkWriter:
             else:
                 self.writer.delete(str(tid))
         for row, offices in rows:
+            if row.get("merged_into"):
+                continue  # shown as another profile of the same person
             doc = document(row, offices)
             if doc["id"] in self.pending:
                 continue
@@ -179,5 +187,5 @@ class BulkWriter:
         if not self.redo:
             return
         with sessions() as session:
-            docs = list(documents(session, PUBLISHED, Therapist.id.in_(self.redo)))
+            docs = list(documents(session, SHOWN, Therapist.id.in_(self.redo)))
         replace_documents(self.ix, self.redo, docs)

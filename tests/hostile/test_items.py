@@ -212,7 +212,6 @@ def raw(port: int, request: bytes) -> tuple[str, dict]:
 
 @pytest.mark.slow
 def test_gunicorns_own_errors_are_json(gunicorn):
-    pytest.importorskip("gunicorn")
     head, body = raw(gunicorn, b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert head.startswith("HTTP/1.1 414") and "application/json" in head
     assert body == {
