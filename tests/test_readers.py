@@ -19,6 +19,7 @@ from indexer.readers import (
     jsonstream,
     read_records,
 )
+from indexer.readers.csvfile import OFFICE_ALIASES
 from indexer.readers.hsds import hsds_to_profile
 
 DATA = Path(__file__).parent / "data" / "readers"
@@ -30,6 +31,7 @@ HSDS_EXAMPLES = (
     / "realdata"
     / "hsds3_openreferral_examples"
 )
+OHANA = HSDS_EXAMPLES.parent / "ohana_smc_sample"
 
 
 def read(path: Path | str, fmt: str = "auto") -> list[readers.RawRecord]:
@@ -334,6 +336,98 @@ def test_csv_unparseable_row_is_a_reject_and_reading_goes_on(tmp_path):
     assert ids(records) == ["1", None, "3"]
     assert records[1].error.startswith("line 3: CSV: field larger than field limit")
     assert records[1].original == '2,"B' + "x" * 200 + "\n"
+
+
+@pytest.mark.parametrize(
+    ("alias", "field"),
+    [(alias, field) for field, aliases in OFFICE_ALIASES.items() for alias in aliases],
+)
+def test_csv_office_columns_under_other_names(tmp_path, alias, field):
+    path = tmp_path / "offices.csv"
+    path.write_text(f"id,name,{alias.upper()}\n1,Ana,X1\n1,Ana,X2\n")
+    (record,) = read(path)
+    assert record.record["locations"] == [{field: "X1"}, {field: "X2"}]
+    assert record.original[0][alias.upper()] == "X1"  # the row as read keeps its own names
+
+
+def test_csv_office_aliases_read_a_whole_office(tmp_path):
+    path = tmp_path / "offices.csv"
+    path.write_text(
+        "id,name,Address_1,Locality,Region,PostCode,Latitude,Longitude\n"
+        "t1,Ana,1 Main St,New York,NY,10001,40.75,-73.99\n"
+    )
+    (record,) = read(path)
+    assert record.record == {
+        "id": "t1",
+        "name": "Ana",
+        "locations": [
+            {
+                "address": "1 Main St",
+                "city": "New York",
+                "state": "NY",
+                "zip": "10001",
+                "lat": "40.75",
+                "lon": "-73.99",
+            }
+        ],
+    }
+
+
+def test_csv_an_alias_never_overrides_the_contract_column(tmp_path):
+    path = tmp_path / "offices.csv"
+    path.write_text(
+        "id,name,postal_code,zip,State,state_province,street,ZIP_CODE\n"
+        "1,Ana,99999,10001,NY,Ohio,1 Main St,88888\n"
+    )
+    (record,) = read(path)
+    # zip: the contract's own column; State: the contract's name in another case beats an alias.
+    assert record.record["locations"] == [{"zip": "10001", "state": "NY", "address": "1 Main St"}]
+    # The columns not chosen are ordinary unknown columns: kept, reported as ignored.
+    assert record.record["postal_code"] == "99999" and record.record["ZIP_CODE"] == "88888"
+    assert record.record["state_province"] == "Ohio"
+
+
+@pytest.mark.skipif(not OHANA.is_dir(), reason="shared Ohana sample not present")
+@pytest.mark.parametrize("fmt", ["auto", "csv"])
+def test_ohana_locations_csv_is_refused_with_a_hint(fmt):
+    # It has id, name, latitude and longitude: read as profiles, every location of a county
+    # agency would go in as a "therapist". The hint says what it is and how its columns map.
+    with pytest.raises(ReaderError) as caught:
+        read_records(OHANA / "locations.csv", fmt)
+    message = str(caught.value)
+    assert "locations.csv is one table of an Ohana API CSV export" in message
+    assert "addresses.csv" in message and "--format hsds" in message
+    assert "latitude, longitude, address_1, city, state_province and postal_code" in message
+    assert 'README.md, "Ingesting profiles"' in message
+
+
+@pytest.mark.skipif(not OHANA.is_dir(), reason="shared Ohana sample not present")
+def test_every_ohana_table_gets_a_hint():
+    for path in sorted(OHANA.glob("*.csv")):
+        with pytest.raises(ReaderError, match="Ohana") as caught:
+            read_records(path)
+        assert "The ingest does not join tables" in str(caught.value), path.name
+
+
+@pytest.mark.skipif(not HSDS_EXAMPLES.is_dir(), reason="shared HSDS examples not present")
+def test_every_file_of_an_hsds_tabular_package_gets_a_hint(tmp_path):
+    package = HSDS_EXAMPLES / "csv"
+    for path in sorted(package.iterdir()):
+        with pytest.raises(ReaderError, match="HSDS tabular package") as caught:
+            read_records(path, "csv" if path.suffix == ".csv" else "auto")
+        assert "--format hsds" in str(caught.value), path.name
+    # Without its datapackage.json beside it, a table is still known by its columns.
+    lone = tmp_path / "services.csv"
+    lone.write_bytes((package / "services.csv").read_bytes())
+    with pytest.raises(ReaderError, match="HSDS tabular package"):
+        read_records(lone)
+
+
+def test_a_profile_csv_with_link_columns_is_read(tmp_path):
+    path = tmp_path / "profiles.csv"
+    path.write_text("id,name,organization_id,zip\n1,Ana,org-7,10001\n")
+    (record,) = read(path)
+    assert record.record["organization_id"] == "org-7"
 
 
 # -- compression, BOM, progress

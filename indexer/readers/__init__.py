@@ -1,4 +1,4 @@
-"""Read profile files - JSON, JSON Lines, CSV, Open Referral HSDS - as a stream of RawRecords.
+"""Read profile files - JSON, JSON Lines, CSV, Open Referral HSDS, CMS NPPES - as RawRecords.
 
 `read_records(path, fmt)` streams: memory stays flat however long the file (one line, one CSV
 profile or one JSON element at a time). `.gz` is read transparently (found by its magic bytes).
@@ -26,6 +26,11 @@ Bad-row policy - nothing read is silently dropped:
   string. Unknown columns are kept; unnamed or repeated ones are renamed ("column_7", "zip_9").
   A row with the wrong number of cells, bytes that are not UTF-8 or unparseable quoting is a
   reject - together with the other rows of its profile, never a profile missing an office.
+- NPPES (mapping in `nppes.py`): one record per row. A row that is not a listed provider - an
+  organisation, a deactivated NPI, an individual with no behavioural-health taxonomy code or
+  practising outside the US - or that has the wrong number of cells, bytes that are not UTF-8
+  or unparseable quoting is a reject saying which; `original` holds the row's non-empty cells
+  by column name.
 - HSDS (mapping in `indexer.hsds`): one record per service. Services of one organization share
   its position; a page's contents are numbered within it; an object that is no service (a lone
   location) is a reject. Page metadata (total_items, ...) holds no profile and is not reported.
@@ -34,15 +39,18 @@ Bad-row policy - nothing read is silently dropped:
   record as read (the rejects file escapes what UTF-8 cannot hold).
 - A file that cannot be read past some point (a truncated .gz) ends with one reject saying so.
 - A file that cannot be read at all (missing, not a recognisable format) raises ReaderError.
+  So does a CSV whose header is another format's (NPPES, a table of an HSDS tabular package or
+  of an Ohana export; `hints.py`), read as contract CSV: its message says what to do instead.
 
-`position`: the line number for JSON Lines; the line of a profile's first row for CSV (header =
-line 1, so the spreadsheet row number); the value's number for JSON (array index + 1).
+`position`: the line number for JSON Lines; the line of a profile's first row for CSV and NPPES
+(header = line 1, so the spreadsheet row number); the value's number for JSON (array index + 1).
 `bytes_read` and `file_size` both count the file as stored (compressed bytes for .gz); CSV and
 JSON are read ahead in chunks, so `bytes_read` grows in steps.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import zlib
 from collections.abc import Iterator
@@ -51,12 +59,14 @@ from ..textnorm import storable
 from . import hsds
 from .base import RawRecord, ReaderError, Source, file_size
 from .csvfile import read_csv
+from .hints import csv_hint, hsds_tabular_hint
 from .jsonfile import Shaper, plain, read_json, read_jsonl
 from .jsonstream import first_object_keys, looks_like_json_lines
+from .nppes import is_nppes_header, read_nppes
 
 __all__ = ["FORMATS", "RawRecord", "ReaderError", "detect_format", "file_size", "read_records"]
 
-FORMATS = ("auto", "json", "jsonl", "csv", "hsds")
+FORMATS = ("auto", "json", "jsonl", "csv", "hsds", "nppes")
 SNIFF_BYTES = 64 * 1024
 _BOM = b"\xef\xbb\xbf"
 
@@ -68,6 +78,8 @@ def detect_format(path: str | os.PathLike) -> str:
     lines are JSON values each on their own; "hsds" when the first object (or first array element)
     has HSDS keys; "json" otherwise; CSV when it is not JSON and its first line has a comma.
     An empty file reads as JSON Lines (no records). Raises ReaderError when nothing fits.
+    NPPES is never detected: a CSV with its header gets a ReaderError naming --format nppes
+    from `read_records`, as do the tables of an HSDS tabular package or an Ohana export.
     """
     name = os.fspath(path).lower().removesuffix(".gz")
     ext = os.path.splitext(name)[1]
@@ -87,9 +99,13 @@ def read_records(path: str | os.PathLike, fmt: str = "auto") -> Iterator[RawReco
     """Stream the records of one file. Opens eagerly, so a missing file raises ReaderError here."""
     if fmt not in FORMATS:
         raise ReaderError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if os.path.basename(os.fspath(path)).lower() == "datapackage.json":
+        raise ReaderError(f"{os.fspath(path)}: {hsds_tabular_hint('datapackage.json')}")
     if fmt == "auto":
         fmt = detect_format(path)
     kind, page = fmt, False
+    if fmt in ("csv", "nppes"):
+        _check_header(path, fmt)
     if fmt == "hsds":  # HSDS comes as a JSON document, a list page, or JSON Lines of objects
         head, cut = _head(path)
         kind = "jsonl" if _sniff(head, cut) == "jsonl" else "json"
@@ -105,6 +121,8 @@ def _records(path: str | os.PathLike, fmt: str, kind: str, page: bool) -> Iterat
     shaper: Shaper = hsds.hsds_items if fmt == "hsds" else plain
     if kind == "csv":
         records = read_csv(source, name)
+    elif kind == "nppes":
+        records = read_nppes(source, name)
     elif kind == "jsonl":
         records = read_jsonl(source, name, shaper)
     else:
@@ -125,6 +143,21 @@ def _records(path: str | os.PathLike, fmt: str, kind: str, page: bool) -> Iterat
     finally:
         records.close()
         source.close()
+
+
+def _check_header(path: str | os.PathLike, fmt: str) -> None:
+    """Raise ReaderError now, before any record, when the CSV header says the file is another
+    format than `fmt` (hints.py): an NPPES file read as CSV, a CSV given as NPPES."""
+    head, _ = _head(path)
+    header = next(csv.reader(head.splitlines()[:1]), [])
+    if fmt == "nppes":
+        if not is_nppes_header(header):
+            raise ReaderError(
+                f"{os.fspath(path)}: not the NPPES layout (no NPI, Entity Type Code, Provider "
+                "Last Name (Legal Name) and Healthcare Provider Taxonomy Code_1 columns)"
+            )
+    elif (hint := csv_hint(path, header)) is not None:
+        raise ReaderError(f"{os.fspath(path)}: {hint}")
 
 
 def _head(path: str | os.PathLike) -> tuple[str, bool]:

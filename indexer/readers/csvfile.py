@@ -1,4 +1,8 @@
-"""CSV files: the contract's field names as columns, one office per row."""
+"""CSV files: the contract's field names as columns, one office per row.
+
+Office columns are also found under the names other exports give them (OFFICE_ALIASES:
+latitude, address_1, postal_code, ...). `csv_rows` is the row reader the NPPES reader shares.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +27,16 @@ LIST_FIELDS = (
     "insurance",
 )
 LOCATION_FIELDS = ("address", "city", "state", "zip", "lat", "lon")
+# Office columns as other exports name them (Open Referral HSDS, Ohana, spreadsheets), matched
+# case-insensitively. Never instead of the contract's own column: `office_columns`.
+OFFICE_ALIASES: dict[str, tuple[str, ...]] = {
+    "address": ("address_1", "address1", "street", "street_address"),
+    "city": ("locality",),
+    "state": ("state_province", "region"),
+    "zip": ("postal_code", "zipcode", "zip_code", "postcode"),
+    "lat": ("latitude",),
+    "lon": ("longitude",),
+}
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, via surrogateescape
 
 
@@ -36,15 +50,29 @@ class _Group:
     errors: list[str] = field(default_factory=list)
 
 
-def read_csv(source: Source, name: str) -> Records:
-    text = io.TextIOWrapper(
+@dataclass
+class CsvRow:
+    """One CSV row as read: its cells, or (`cells` None) why it could not be parsed."""
+
+    line: int  # the line it starts on (header = line 1: the spreadsheet row number)
+    cells: list[str] | None
+    raw: str  # its text as read, for rejects
+    error: str | None  # the csv module's reason, when cells is None
+
+
+def open_text(source: Source) -> io.TextIOWrapper:
+    """The file as text: UTF-8 with an optional BOM; bytes that are not UTF-8 are kept as
+    surrogates (`has_undecoded` finds them) so one bad byte costs one row, not the file."""
+    return io.TextIOWrapper(
         source.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
-    with text:
-        yield from _csv_records(text, name, source.tell)
 
 
-def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]) -> Iterator[RawRecord]:
+def csv_rows(text: io.TextIOWrapper, name: str) -> tuple[list[str], Iterator[CsvRow]]:
+    """The header's cells and an iterator over the rows after it; rows whose cells are all
+    empty hold no data and are skipped. A row the csv module cannot parse is a CsvRow with an
+    error, and reading resumes at the next line. Raises ReaderError when the header is not UTF-8.
+    """
     captured: list[str] = []  # the raw lines of the current row, for rejects
 
     def lines() -> Iterator[str]:
@@ -53,42 +81,66 @@ def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]) -> 
             yield line
 
     reader = csv.reader(lines())
-    header = _header(next(reader, []))
-    if any(_UNDECODED.search(h) for h in header):
+    header = next(reader, [])
+    if any(has_undecoded(h) for h in header):
         raise ReaderError(f"{name}: the CSV header is not valid UTF-8")
+
+    def rows() -> Iterator[CsvRow]:
+        last_line = reader.line_num
+        while True:
+            captured.clear()
+            try:
+                cells = next(reader, None)
+            except csv.Error as exc:
+                raw = "".join(captured)[:MAX_RECORD_CHARS]
+                yield CsvRow(last_line + 1, None, show_text(raw), f"CSV: {exc}")
+                last_line = reader.line_num
+                continue
+            if cells is None:
+                return
+            line, last_line = last_line + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                yield CsvRow(line, cells, "".join(captured), None)
+
+    return header, rows()
+
+
+def has_undecoded(text: str) -> bool:
+    """Whether text read by `open_text` held bytes that are not UTF-8."""
+    return _UNDECODED.search(text) is not None
+
+
+def read_csv(source: Source, name: str) -> Records:
+    with open_text(source) as text:
+        yield from _csv_records(text, name, source.tell)
+
+
+def _csv_records(text: io.TextIOWrapper, name: str, tell: Callable[[], int]) -> Iterator[RawRecord]:
+    header_cells, rows = csv_rows(text, name)
+    header = _header(header_cells)
+    offices = office_columns(header)
     id_col = header.index("id") if "id" in header else None
     group: _Group | None = None
-    last_line = reader.line_num
-    while True:
-        captured.clear()
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:  # the reader resumes at the next line
+    for csv_row in rows:
+        if csv_row.cells is None:
             if group:
-                yield _emit_group(group, name, tell())
+                yield _emit_group(group, name, offices, tell())
                 group = None
-            raw = show_text("".join(captured)[:MAX_RECORD_CHARS])
-            yield RawRecord(
-                name, last_line + 1, None, raw, f"line {last_line + 1}: CSV: {exc}", tell()
-            )
-            last_line = reader.line_num
+            reason = f"line {csv_row.line}: {csv_row.error}"
+            yield RawRecord(name, csv_row.line, None, csv_row.raw, reason, tell())
             continue
-        if cells is None:
-            break
-        line, last_line = last_line + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        row, error = _csv_row(header, cells, "".join(captured))
+        cells = csv_row.cells
+        row, error = _csv_row(header, cells, csv_row.raw)
         row_id = cells[id_col].strip() if id_col is not None and id_col < len(cells) else ""
         if group is None or not row_id or row_id != group.id:
             if group:
-                yield _emit_group(group, name, tell())
-            group = _Group(row_id, line)
+                yield _emit_group(group, name, offices, tell())
+            group = _Group(row_id, csv_row.line)
         group.rows.append(row)
         if error:
-            group.errors.append(f"line {line}: {error}")
+            group.errors.append(f"line {csv_row.line}: {error}")
     if group:
-        yield _emit_group(group, name, tell())
+        yield _emit_group(group, name, offices, tell())
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -114,22 +166,49 @@ def _csv_row(header: list[str], cells: list[str], raw: str) -> tuple[dict, str |
     return row, None
 
 
-def _emit_group(group: _Group, name: str, bytes_read: int) -> RawRecord:
+def _emit_group(group: _Group, name: str, offices: Mapping[str, str], bytes_read: int) -> RawRecord:
     if group.errors:
         return RawRecord(name, group.line, None, group.rows, "; ".join(group.errors), bytes_read)
-    return RawRecord(name, group.line, csv_profile(group.rows), group.rows, None, bytes_read)
+    profile = csv_profile(group.rows, offices)
+    return RawRecord(name, group.line, profile, group.rows, None, bytes_read)
 
 
-def csv_profile(rows: list[dict[str, str]]) -> dict:
+def office_columns(header: list[str]) -> dict[str, str]:
+    """Which column holds each office field: column name -> field ("Latitude" -> "lat").
+
+    The contract's own name wins, in its own spelling first, then in any case; else the first
+    alias in OFFICE_ALIASES order that the header has (case-insensitively). A column that is
+    not chosen stays an ordinary (unknown) column, so no cell is lost.
+    """
+    by_key: dict[str, list[str]] = {}
+    for column in header:
+        by_key.setdefault(column.strip().lower(), []).append(column)
+    chosen: dict[str, str] = {}
+    for office_field, aliases in OFFICE_ALIASES.items():
+        if office_field in header:
+            chosen[office_field] = office_field
+            continue
+        for key in (office_field, *aliases):
+            if by_key.get(key):
+                chosen[by_key[key][0]] = office_field
+                break
+    return chosen
+
+
+def csv_profile(rows: list[dict[str, str]], offices: Mapping[str, str] | None = None) -> dict:
     """A profile from the CSV rows of one id: fields from the first row, one office per row.
 
     Empty cells are absent; values stay strings, except list fields split on ";" and `licenses`
-    given as "TYPE NUMBER STATE" entries joined by ";" (or as a JSON array string).
+    given as "TYPE NUMBER STATE" entries joined by ";" (or as a JSON array string). `offices`
+    maps the columns that hold office fields onto them (`office_columns`); by default the
+    contract's names.
     """
+    if offices is None:
+        offices = {f: f for f in LOCATION_FIELDS}
     profile: dict[str, Any] = {}
     for key, cell in rows[0].items():
         text = cell.strip() if isinstance(cell, str) else cell
-        if key in LOCATION_FIELDS or key == "_extra" or not text:
+        if key in offices or key == "_extra" or not text:
             continue
         if key in LIST_FIELDS:
             profile[key] = [v.strip() for v in text.split(";") if v.strip()]
@@ -137,11 +216,12 @@ def csv_profile(rows: list[dict[str, str]]) -> dict:
             profile[key] = _licenses(text)
         else:
             profile[key] = text
-    offices = [
-        {k: row[k].strip() for k in LOCATION_FIELDS if (row.get(k) or "").strip()} for row in rows
+    locations = [
+        {f: row[c].strip() for c, f in offices.items() if (row.get(c) or "").strip()}
+        for row in rows
     ]
-    if any(offices):
-        profile["locations"] = [o for o in offices if o]
+    if any(locations):
+        profile["locations"] = [o for o in locations if o]
     return profile
 
 
