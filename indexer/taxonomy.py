@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .nucc import NuccTable, load_nucc
 from .resources import data_path
 from .textnorm import term_key
 from .wording import (
@@ -38,6 +39,7 @@ from .wording import (
 )
 
 KINDS = ("specialty", "modality", "client_type", "session_format")
+PROFESSION = "profession"  # the fifth kind, from the NUCC table
 DEFAULT_PATH = data_path("taxonomy.toml")
 # Where a phrase written under one field is looked for: its own kind first, then the nearest.
 # "Couples sessions" under formats is the couples client type, not couples counseling.
@@ -131,8 +133,12 @@ class Taxonomy:
         self._resolved = lru_cache(maxsize=PHRASE_CACHE)(self._resolve)
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_PATH) -> Taxonomy:
-        """Read a taxonomy TOML file: one array of tables per kind."""
+    def load(
+        cls, path: str | Path = DEFAULT_PATH, professions: NuccTable | None = None
+    ) -> Taxonomy:
+        """Read a taxonomy TOML file (one array of tables per kind), with the professions of
+        the NUCC table (data/nucc_taxonomy.toml) as one more kind, "profession": they are
+        searched and filtered like terms. The fingerprint covers both files."""
         data = Path(path).read_bytes()
         raw = tomllib.loads(data.decode("utf-8"))
         terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
@@ -149,7 +155,13 @@ class Taxonomy:
                 if term.slug in terms[kind]:
                     raise ValueError(f"duplicate {kind} slug {term.slug!r} in {path}")
                 terms[kind][term.slug] = term
-        return cls(terms, fingerprint=hashlib.sha256(data).hexdigest()[:16])
+        table = professions or load_nucc()
+        terms[PROFESSION] = {
+            p.slug: Term(PROFESSION, p.slug, p.label, p.synonyms)
+            for p in table.professions.values()
+        }
+        digest = hashlib.sha256(data + repr(sorted(table.professions.items())).encode())
+        return cls(terms, fingerprint=digest.hexdigest()[:16])
 
     def get(self, kind: str, slug: str) -> Term | None:
         """The term of that kind with exactly that slug."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .taxonomy import Taxonomy
+from .nucc import credential_items, load_nucc, states_credential
+from .taxonomy import PROFESSION, Taxonomy
 from .textnorm import clean_text
 
 TERM_FIELDS = (
@@ -71,6 +72,47 @@ def map_terms(profile: dict[str, Any], taxonomy: Taxonomy) -> TermMapping:
             mapping.session_formats.append("in_person")
         if profile.get("telehealth_states"):
             mapping.session_formats.append("video")
+    mapping.professions = professions(profile, taxonomy)
     mapping.sees_couples = "couples" in mapping.client_types
     mapping.offers_video = "video" in mapping.session_formats
     return mapping
+
+
+# Physicians in a therapy directory are psychiatrists: the NUCC table leaves MD and DO out
+# (they name a physician, not a specialty), but a profile stating them is listed for its
+# psychiatry.
+_PHYSICIAN = {"MD", "DO"}
+
+
+def professions(profile: dict[str, Any], taxonomy: Taxonomy) -> list[str]:
+    """The profession slugs of a profile, strongest evidence first: what it states
+    (`professions`, by slug or synonym), its NUCC codes, then the credentials and licence
+    types it lists ("LCSW" is a social worker, "MD" a psychiatrist)."""
+    table = load_nucc()
+    found: list[str] = []
+    for text in profile.get("professions") or ():
+        if (res := taxonomy.resolve(PROFESSION, text)) is not None:
+            found.append(res.term.slug)
+    for code in profile.get("taxonomy_codes") or ():
+        if (listed := table.profession_of(code)) is not None:
+            found.append(listed.slug)
+    for lic in profile.get("licenses") or ():  # a licence type may be a title: "Psychologist"
+        if lic.get("type") and (res := taxonomy.resolve(PROFESSION, lic["type"])) is not None:
+            found.append(res.term.slug)
+    stated = " ".join(
+        filter(
+            None,
+            [
+                profile.get("credentials") or "",
+                *(lic.get("type") or "" for lic in profile.get("licenses") or ()),
+            ],
+        )
+    )
+    if stated:
+        items = {item.upper() for item in credential_items(stated)}
+        for profession in table.professions.values():
+            if any(states_credential(stated, c) for c in profession.credentials):
+                found.append(profession.slug)
+        if items & _PHYSICIAN:
+            found.append("psychiatrist")
+    return list(dict.fromkeys(found))

@@ -332,9 +332,7 @@ def test_real_sample_through_the_cli_stores_offices_credentials_and_licences(app
     assert result.exit_code == 0, result.output
     assert (summary["read"], summary["accepted"], summary["rejected"]) == (38, 22, 16)
     assert summary["created"] == 22 and summary["offices_not_geolocated"] == 0
-    # npi, taxonomy_codes and professions are not stored yet: reported as ignored until
-    # validate.py and the models know them. Nothing else may be ignored.
-    assert set(summary["ignored_fields"]) <= {"npi", "taxonomy_codes", "professions"}
+    assert summary["ignored_fields"] == {}  # every field the reader hands over is stored
     reasons = Counter(kind(r["reasons"]["_record"][0]) for r in rejects)
     assert reasons == {
         ORGANISATION: 5,
@@ -366,9 +364,21 @@ def test_real_sample_through_the_cli_stores_offices_credentials_and_licences(app
     assert carey.profile_updated_at.date() == date(2017, 3, 31)
     assert therapists["1407859697"].offices[0].zip == "03110"
     assert not any(t.sees_couples for t in therapists.values())
-    # Once validate.py and the models store them, add:
-    #   carey.npi == "1487657417"; carey.taxonomy_codes == ["1041C0700X"];
-    #   carey.professions == ["social-worker"]; summary["ignored_fields"] == {}.
+    assert (carey.npi, carey.confirmed_npi, carey.professions) == (
+        "1487657417",
+        "1487657417",
+        ["social-worker"],
+    )
+    assert carey.original_terms["taxonomy_codes"] == ["1041C0700X"]
+    professions = Counter(p for t in therapists.values() for p in t.professions)
+    assert professions == {
+        "social-worker": 9,
+        "psychologist": 6,
+        "psychiatrist": 4,
+        "psychiatric-nurse-practitioner": 2,
+        "counselor": 1,
+        "addiction-counselor": 1,
+    }
 
 
 @needs_realdata

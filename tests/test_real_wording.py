@@ -178,3 +178,49 @@ def _with_synonym(toml: str, slug: str, synonym: str) -> str:
     at = toml.index(f'slug = "{slug}"')
     start = toml.index("synonyms = [", at) + len("synonyms = [")
     return toml[:start] + f'"{synonym}", ' + toml[start:]
+
+
+PEOPLE = [
+    profile(id="sw", name="Sol West", credentials="MSW, LCSW", bio="I am not a psychologist."),
+    profile(id="mft", name="Mia Ford", credentials="LMFT"),
+    profile(
+        id="psy",
+        name="Dr. Pat Young",
+        credentials="PhD",
+        licenses=[{"type": "Psychologist", "number": "PSY-1", "state": "NY"}],
+    ),
+    profile(id="md", name="Dr. Max Dunn", credentials="MD"),
+    profile(id="lpc", name="Lee Cho", credentials="MA, LPC, NCC"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("profession=social-worker", {"Sol West"}),
+        ("profession=LCSW", {"Sol West"}),
+        ("profession=social+worker", {"Sol West"}),
+        ("profession=LMFT", {"Mia Ford"}),
+        ("profession=psychologist", {"Dr. Pat Young"}),
+        ("profession=psychiatrist", {"Dr. Max Dunn"}),
+        ("profession=counselor", {"Lee Cho"}),
+        ("q=LCSW", {"Sol West"}),
+        ("q=social+worker", {"Sol West"}),
+        ("q=psychologist", {"Dr. Pat Young"}),  # not Sol, whose bio says "not a psychologist"
+        ("q=psychiatrist", {"Dr. Max Dunn"}),
+        ("q=LPC", {"Lee Cho"}),
+    ],
+)
+def test_credentials_and_professions_are_searchable_and_filterable(
+    client, ingest, write_jsonl, query, expected
+):
+    ingest(write_jsonl(PEOPLE))
+    assert ids(client, query) == expected
+
+
+def test_professions_have_a_facet_and_refuse_unknown_ones(client, ingest, write_jsonl):
+    ingest(write_jsonl(PEOPLE))
+    facet = client.get("/api/v1/therapists").json["facets"]["profession"]
+    assert {"value": "social-worker", "label": "Social Worker", "count": 1} in facet
+    response = client.get("/api/v1/therapists?profession=plumber")
+    assert response.status_code == 400 and "profession" in response.json["error"]["fields"]

@@ -106,7 +106,9 @@ class MatchTermSchema(ResponseSchema):
     how = required(
         fields.String, text='"listed on the profile" or "mentioned in the profile text".'
     )
-    field = fields.String(metadata=_d("specialty, modality, client_type or session_format."))
+    field = fields.String(
+        metadata=_d("specialty, modality, client_type, session_format or profession.")
+    )
     value = fields.String(metadata=_d("The canonical slug matched."))
     label = fields.String()
     query = fields.String(metadata=_d("What was asked, when it differs from the label."))
@@ -135,6 +137,7 @@ class ResultItemSchema(ResponseSchema):
     modalities = _strings("Canonical modality slugs.")
     client_types = _strings()
     session_formats = _strings()
+    professions = _strings("Profession slugs (counselor, social-worker, psychologist...).")
     has_intro_video = required(fields.Boolean)
     accepting_new_clients = required(fields.Boolean, nullable=True)
     distance = required(
@@ -165,6 +168,7 @@ class FacetsSchema(ResponseSchema):
     specialty = _facet()
     modality = _facet()
     client_type = _facet()
+    profession = _facet()
     language = _facet()
     insurance = _facet()
 
@@ -248,6 +252,12 @@ class ProfileSchema(ResponseSchema):
     modalities = _labelled()
     client_types = _labelled()
     session_formats = _labelled()
+    professions = _labelled()
+    npi = required(
+        fields.String,
+        nullable=True,
+        text="The NPI the NPPES registry lists for this person (a licence on record), if any.",
+    )
     tags = _strings("Terms that map to nothing in the taxonomy.")
     video_url = required(fields.String, nullable=True, text="Intro video (https).")
     has_intro_video = required(fields.Boolean)
@@ -288,6 +298,7 @@ class TaxonomySchema(ResponseSchema):
     modality = _terms()
     client_type = _terms()
     session_format = _terms()
+    profession = _terms()
 
 
 # -- admin ----------------------------------------------------------------------------------

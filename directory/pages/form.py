@@ -108,9 +108,12 @@ def form_state(raw: MultiDict, args: dict | None) -> dict[str, Any]:
     tax = taxonomy()
     for param in LIST_PARAMS:
         values = [v.strip() for v in raw.getlist(param) if v.strip()]
-        kind = {"specialty": "specialty", "modality": "modality", "format": "session_format"}.get(
-            param
-        )
+        kind = {
+            "specialty": "specialty",
+            "modality": "modality",
+            "format": "session_format",
+            "profession": "profession",
+        }.get(param)
         if kind:
             values = [(res.term.slug if (res := tax.resolve(kind, v)) else v) for v in values]
         else:
@@ -128,6 +131,7 @@ def facet_groups(body: dict | None, form: dict) -> list[dict]:
     for param, facet, title, kind in (
         ("specialty", "specialty", "Specialties", "specialty"),
         ("modality", "modality", "Approaches", "modality"),
+        ("profession", "profession", "Professions", "profession"),
         ("language", "language", "Languages", None),
         ("insurance", "insurance", "Insurance", None),
     ):

@@ -16,6 +16,7 @@ FACETS = (
     ("specialty", "specialty"),
     ("modality", "modality"),
     ("client_type", "client_type"),
+    ("profession", "profession"),
     ("language", None),
     ("insurance", None),
 )

@@ -29,6 +29,7 @@ TERM_PARAMS = (
     ("specialty", "specialty", "specialty"),
     ("modality", "modality", "modality"),
     ("format", "session_format", "format"),
+    ("profession", "profession", "profession"),
 )
 
 

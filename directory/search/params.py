@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
-LIST_PARAMS = ("specialty", "modality", "language", "insurance", "format")
+LIST_PARAMS = ("specialty", "modality", "language", "insurance", "format", "profession")
 MAX_RADIUS = {"mi": 500.0, "km": 800.0}
 # Bounds on the work one request can ask for: every value is a filter (and a suggestion to
 # try without it when nothing matches), every word of `q` a concept to match.
@@ -85,6 +85,12 @@ class SearchArgs(Schema):
     )
     sliding_scale = Flag(metadata={"description": "true: offers a sliding scale."})
     format = _values(_words(30), "Repeatable: in_person, video, phone (or a synonym).")
+    profession = _values(
+        _words(60),
+        "Repeatable: counselor, social-worker, marriage-family-therapist, psychologist, "
+        "psychiatrist, psychiatric-nurse-practitioner, ... or what people call them (LCSW, "
+        "LMFT, social worker); all must match.",
+    )
     sort = fields.String(
         validate=validate.OneOf(["relevance", "distance"]),
         metadata={"description": "Default: distance with a place, else relevance."},

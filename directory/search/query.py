@@ -20,8 +20,9 @@ from indexer.wording import LEADING, TRAILING
 
 _PHRASE = re.compile(r'"([^"]+)"')
 _WORD = re.compile(r"[\w][\w'&+-]*", re.UNICODE)
-KINDS = ("specialty", "modality", "client_type", "session_format")
-STRUCTURED_ONLY = {"client_type", "session_format"}
+KINDS = ("specialty", "modality", "client_type", "session_format", "profession")
+# Matched only as listed, never in bios: "I do not work with couples", "not a psychologist".
+STRUCTURED_ONLY = {"client_type", "session_format", "profession"}
 STRUCTURED_SCORE = 10.0
 MAX_NGRAM = 4
 # Words that qualify a term without being it ("certified", "trained", "level"...).

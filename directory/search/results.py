@@ -122,6 +122,7 @@ def _column(kind: str) -> str:
         "modality": "modalities",
         "client_type": "client_types",
         "session_format": "session_formats",
+        "profession": "professions",
     }[kind]
 
 
@@ -156,6 +157,7 @@ def result_item(t: Therapist, hit: Hit, outcome: Outcome, args: dict, taxonomy: 
         "modalities": t.modalities,
         "client_types": t.client_types,
         "session_formats": t.session_formats,
+        "professions": t.professions or [],
         "has_intro_video": bool(t.video_url),
         "accepting_new_clients": t.accepting_new_clients,
         "distance": (
@@ -203,6 +205,9 @@ def profile(t: Therapist, taxonomy: Taxonomy) -> dict:
         "modalities": labelled("modality", t.modalities),
         "client_types": labelled("client_type", t.client_types),
         "session_formats": labelled("session_format", t.session_formats),
+        "professions": labelled("profession", t.professions or []),
+        # The NPI the NPPES registry lists for this person: a licence on record.
+        "npi": t.confirmed_npi,
         "tags": t.tags,
         "video_url": t.video_url,
         "has_intro_video": bool(t.video_url),

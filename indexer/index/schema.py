@@ -58,6 +58,7 @@ def document(t: dict[str, Any], offices: list[dict[str, Any]]) -> dict[str, Any]
         ("client_type", t["client_types"]),
         ("format", t["session_formats"]),
         ("language", t["languages"]),
+        ("profession", t.get("professions")),
         ("insurance", t["insurance"]),
         ("licensed", licensed),
         ("office_state", {o["state"] for o in offices if o["state"]}),

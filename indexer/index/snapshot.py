@@ -43,6 +43,7 @@ WARM_PREFIXES = (
     "format:",
     "language:",
     "insurance:",
+    "profession:",
 )
 # Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), BM25 tables
 # in postings (about 100 bytes each), fuzzy expansions in index terms.
