@@ -64,3 +64,30 @@ def test_migrations_create_every_table_and_downgrade_cleanly(app, runner):
     with app.app_context():
         engine().dispose()
         assert "therapists" in inspect(engine()).get_table_names()
+
+
+def test_migrating_down_and_up_keeps_every_office_and_licence(app, runner, ingest, write_jsonl):
+    # SQLite migrations recreate tables; with foreign keys enforced, that used to delete the
+    # child rows of every therapist.
+    licence = {"type": "LMFT", "number": "123", "state": "NY"}
+    ingest(write_jsonl([profile(id="a", licenses=[licence]), profile(id="b")]))
+
+    def counts() -> dict[str, int]:
+        with app.app_context():
+            engine().dispose()
+            with engine().connect() as conn:
+                return {
+                    table: conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+                    for table in ("therapists", "offices", "licenses")
+                }
+
+    before = counts()
+    assert before["offices"] >= 2 and before["licenses"] >= 1
+    for revision in ("0001", "head"):
+        result = runner.invoke(
+            args=["db", "downgrade" if revision != "head" else "upgrade", revision]
+        )
+        assert result.exit_code == 0, result.output
+        assert counts() == before
+    response = app.test_client().get("/api/v1/therapists?near=10001&radius=25")
+    assert response.status_code == 200 and response.json["total"] >= 1

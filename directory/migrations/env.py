@@ -18,16 +18,29 @@ def run_migrations_online() -> None:
             raise RuntimeError("Run migrations with `flask --app directory db upgrade`.")
         engine = create_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table and drops the old one; with foreign keys enforced,
+            # SQLite's DROP TABLE deletes every row first and cascades: a migration of
+            # `therapists` would delete every office and licence. The pragma only takes
+            # effect outside a transaction, so before anything begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             # SQLite cannot ALTER most things: batch mode recreates tables instead.
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows without parents: {broken[:5]}")
         connection.commit()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()
