@@ -25,6 +25,12 @@ def run_migrations_online() -> None:
             # `therapists` would delete every office and licence. The pragma only takes
             # effect outside a transaction, so before anything begins.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Python's sqlite3 commits before every CREATE, DROP or ALTER unless it is told to
+            # leave transactions alone: then one BEGIN covers the whole migration, and one
+            # interrupted half-way changes nothing (instead of leaving a half-copied table).
+            driver = connection.connection.driver_connection
+            driver.isolation_level = None
+            connection.exec_driver_sql("BEGIN")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -40,6 +46,7 @@ def run_migrations_online() -> None:
                     raise RuntimeError(f"the migration left rows without parents: {broken[:5]}")
         connection.commit()
         if sqlite:
+            driver.isolation_level = ""  # sqlite3's default again, for the pooled connection
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
