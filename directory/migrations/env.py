@@ -1,5 +1,7 @@
 """Alembic environment: runs against the engine that `directory.db` hands over."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -28,7 +30,7 @@ def run_migrations_online() -> None:
             # Python's sqlite3 commits before every CREATE, DROP or ALTER unless it is told to
             # leave transactions alone: then one BEGIN covers the whole migration, and one
             # interrupted half-way changes nothing (instead of leaving a half-copied table).
-            driver = connection.connection.driver_connection
+            driver: Any = connection.connection.driver_connection
             driver.isolation_level = None
             connection.exec_driver_sql("BEGIN")
         context.configure(
