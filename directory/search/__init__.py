@@ -15,6 +15,6 @@ The index itself is `indexer.index`; nothing here imports Whoosh.
 """
 
 from .params import SEARCH_ARGS, load_args, query_values
-from .response import run_search
+from .response import Found, find_page, run_search
 
-__all__ = ["SEARCH_ARGS", "load_args", "query_values", "run_search"]
+__all__ = ["SEARCH_ARGS", "Found", "find_page", "load_args", "query_values", "run_search"]

@@ -4,15 +4,53 @@ partner widget all render. There is no second implementation of search anywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from indexer.index import Snapshot
 
 from ..parts import geocoder, search_engine, taxonomy
-from .evaluate import Outcome, index_errors, search
+from .evaluate import Hit, Outcome, index_errors, search
 from .facets import facet_counts
 from .results import load_therapists, result_item
 from .suggestions import suggestions
+
+
+@dataclass
+class Found:
+    """A search answered from the index alone, before any database read: what the response
+    is built from, and what benchmarks time."""
+
+    snap: Snapshot
+    outcome: Outcome
+    hits: list[Hit]  # the requested page, in order
+    facets: dict[str, list[dict]]
+    suggestions: list[dict] | None  # only when nothing matched
+
+    @property
+    def total(self) -> int:
+        return self.outcome.total
+
+    @property
+    def ids(self) -> list[int]:
+        """Therapist ids of the page, in order."""
+        return [tid for h in self.hits if (tid := self.snap.ids[h.doc]) is not None]
+
+
+def find_page(args: dict[str, Any], snap: Snapshot | None = None) -> Found:
+    """Search the index for validated arguments (params.py): the matches, the requested page,
+    facet counts, and suggestions when nothing matched. Raises ApiError for an unknown place
+    or term, 503 while no index exists."""
+    tax = taxonomy()
+    snap, outcome = search(
+        args, engine=search_engine(), taxonomy=tax, geocoder=geocoder(), snap=snap
+    )
+    start = (args["page"] - 1) * args["per_page"]
+    with index_errors(search_engine(), snap):
+        hits = outcome.page(start, args["per_page"])
+        facets = facet_counts(snap, outcome.mask, tax)
+        more = suggestions(snap, args, outcome, tax) if not outcome.total else None
+    return Found(snap, outcome, hits, facets, more)
 
 
 def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, Any]:
@@ -20,18 +58,12 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
     per_page, results, facets, location, and suggestions when nothing matched.
     Raises ApiError for an unknown place or term, 503 while no index exists."""
     tax = taxonomy()
-    snap, outcome = search(
-        args, engine=search_engine(), taxonomy=tax, geocoder=geocoder(), snap=snap
-    )
-    start = (args["page"] - 1) * args["per_page"]
-    page_hits = outcome.page(start, args["per_page"])
-    with index_errors(search_engine(), snap):
-        facets = facet_counts(snap, outcome.mask, tax)
-        more = suggestions(snap, args, outcome, tax) if not outcome.total else None
-    rows = load_therapists([tid for h in page_hits if (tid := snap.ids[h.doc]) is not None])
+    found = find_page(args, snap)
+    snap, outcome = found.snap, found.outcome
+    rows = load_therapists(found.ids)
     results = [
         result_item(rows[tid], h, outcome, args, tax)
-        for h in page_hits
+        for h in found.hits
         if (tid := snap.ids[h.doc]) in rows
     ]
     body = {
@@ -39,11 +71,11 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
         "page": args["page"],
         "per_page": args["per_page"],
         "results": results,
-        "facets": facets,
+        "facets": found.facets,
         "location": _location(args, outcome),
     }
-    if more is not None:
-        body["suggestions"] = more
+    if found.suggestions is not None:
+        body["suggestions"] = found.suggestions
     return body
 
 
