@@ -4,15 +4,23 @@ requested page in order.
 
 from __future__ import annotations
 
-import heapq
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from indexer.geocode import Placement
-from indexer.index import IndexUnavailable, NoIndexYet, SearchEngine, Snapshot, docs_of
+from indexer.index import (
+    IndexUnavailable,
+    NoIndexYet,
+    SearchEngine,
+    Snapshot,
+    doc_array,
+    mask_of,
+)
 from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
@@ -25,71 +33,98 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Hit:
-    """One matching document: its distance (None when remote or no place) and score."""
+    """One matching document: its distance (None when remote, without a place, or with no
+    placed office) and score."""
 
     doc: int
     distance_km: float | None
     remote: bool = False
     score: float = 0.0
+    therapist_id: int | None = None
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
 class Outcome:
-    """Everything a search found. Only the requested page is ever put in order."""
+    """Everything a search found, as arrays over the matching documents (ascending document
+    numbers). Only the requested page is ever put in order."""
 
-    mask: int  # the matching documents
+    filtered: int  # the documents passing the filters and the free text, before the place
     place: Placement | None
     filters: list[Filter] = field(default_factory=list)
     concepts: list[ConceptMatch] = field(default_factory=list)
-    distance: dict[int, float] = field(default_factory=dict)  # local hits: nearest office
-    remote: set[int] = field(default_factory=set)
-    scores: dict[int, float] = field(default_factory=dict)
+    docs: np.ndarray = field(default_factory=lambda: _NONE)
+    km: np.ndarray | None = None  # distance to the nearest office (NaN: none known)
+    remote: np.ndarray | None = None  # bool: matched as a remote (video) therapist
+    scores: np.ndarray | None = None  # relevance, when there is free text
     by_distance: bool = False
-    ids: list = field(default_factory=list)
-    # Nearest office of every document measured so far for this place, kept for other finds
-    # of the same request (suggestions), so no distance is measured twice.
-    measured: dict[int, float] = field(default_factory=dict)
-    _docs: list[int] | None = None
+    ids: Any = None  # the snapshot's document -> therapist id
+    known_mask: int | None = None  # `mask`, when it has been made
 
     @property
     def total(self) -> int:
-        return self.mask.bit_count()
+        return len(self.docs)
 
     @property
-    def docs(self) -> list[int]:
-        """The matching documents, listed once."""
-        if self._docs is None:
-            self._docs = docs_of(self.mask)
-        return self._docs
-
-    def set_matches(self, mask: int, docs: list[int]) -> None:
-        """Replace the matching documents (`docs` lists the bits of `mask`, in any order)."""
-        self.mask, self._docs = mask, docs
+    def mask(self) -> int:
+        """The matching documents as a mask (made when asked: a local search needs none)."""
+        if self.known_mask is None:
+            self.known_mask = mask_of(self.docs)
+        return self.known_mask
 
     def page(self, start: int, count: int) -> list[Hit]:
-        """Hits start..start+count in final order (a partial sort of the whole set)."""
-        distance, remote, scores, ids = self.distance, self.remote, self.scores, self.ids
-        if self.by_distance:
-
-            def key(d: int) -> tuple:
-                return (d in remote, distance.get(d, 0.0), -scores.get(d, 0.0), ids[d])
-        else:
-
-            def key(d: int) -> tuple:
-                return (-scores.get(d, 0.0), d in remote, distance.get(d, 0.0), ids[d])
-
+        """Hits start..start+count in final order: with a place and no free text, nearest
+        first; with free text, most relevant first; ties by therapist id. Without either,
+        in index order."""
         docs, wanted = self.docs, start + count
-        if not self.by_distance and not scores:
-            top = docs[start : start + count]  # no ranking asked for: index order
+        n = len(docs)
+        if not n or start >= n:
+            return []
+        scores = self.scores if self.scores is not None else np.zeros(n)
+        remote = self.remote if self.remote is not None else np.zeros(n, dtype=bool)
+        if self.km is None:
+            distance = np.zeros(n)
         else:
-            if not self.by_distance and len(docs) > 4 * wanted:
-                # Keep the documents scoring at least the wanted-th best score (ties too)
-                # before the full sort key, which costs a Python call per document.
-                values = [scores.get(d, 0.0) for d in docs]
-                floor = heapq.nlargest(wanted, values)[-1]
-                docs = [d for d, v in zip(docs, values, strict=True) if v >= floor]
-            top = heapq.nsmallest(wanted, docs, key=key)[start:]
-        return [Hit(d, distance.get(d), d in remote, scores.get(d, 0.0)) for d in top]
+            # Remote therapists count as 0 km among themselves; a local one with no placed
+            # office comes after every local one with a distance.
+            distance = np.where(remote, 0.0, np.where(np.isnan(self.km), np.inf, self.km))
+        if not self.by_distance and self.scores is None:
+            top = np.arange(start, min(n, wanted))  # no ranking asked for: index order
+        else:
+            # The first key alone, coarsened so that it never contradicts the full order,
+            # keeps every document that can be on the page; only those are sorted in full.
+            first = np.where(remote, np.inf, distance) if self.by_distance else -scores
+            keep = np.arange(n)
+            if n > 4 * wanted:
+                bound = np.partition(first, wanted - 1)[wanted - 1]
+                keep = np.flatnonzero(first <= bound)
+            ids = self.ids.of(docs[keep])
+            if self.by_distance:
+                keys = (ids, -scores[keep], distance[keep], remote[keep])
+            else:
+                keys = (ids, distance[keep], remote[keep], -scores[keep])
+            top = keep[np.lexsort(keys)][start:wanted]
+        km = [None] * len(top) if self.km is None else self.km[top].tolist()
+        therapists = self.ids.of(docs[top]).tolist()
+        return [
+            Hit(
+                doc,
+                None if far or d is None or d != d else d,
+                far,
+                score,
+                tid if tid >= 0 else None,
+            )
+            for doc, d, far, score, tid in zip(
+                docs[top].tolist(),
+                km,
+                remote[top].tolist(),
+                scores[top].tolist(),
+                therapists,
+                strict=True,
+            )
+        ]
 
 
 def find(
@@ -99,22 +134,22 @@ def find(
     filters: list[Filter],
     taxonomy: Taxonomy,
     concepts: list[ConceptMatch] | None = None,
-    distances: dict[int, float] | None = None,
 ) -> Outcome:
     """Run a search on one snapshot: filters, place, text. `concepts` (the matches of `q`)
-    and `distances` (nearest office per document, for this place) may come from an earlier
-    find of the same request: suggestions try many variants of one search."""
+    may come from an earlier find of the same request: suggestions try many variants of one
+    search."""
     if concepts is None:
         concepts = match_text(snap, args, taxonomy)
     mask = apply_filters(snap, filters)
     for match in concepts:
         mask &= match.mask
     outcome = Outcome(mask, place, filters, concepts, ids=snap.ids)
-    if distances is not None:
-        outcome.measured = distances
     if place is not None:
-        keep_nearby(snap, outcome, args, outcome.measured)
-    outcome.scores = scores(outcome.mask, concepts)
+        keep_nearby(snap, outcome, args)
+    else:
+        outcome.docs, outcome.known_mask = doc_array(mask), mask
+    if concepts:
+        outcome.scores = scores(outcome.docs, concepts)
     sort = args.get("sort")
     outcome.by_distance = sort == "distance" or (
         sort is None and place is not None and not args.get("q")

@@ -1,13 +1,14 @@
 """Facet counts over a whole result set: one small function per kind of facet value.
 
 A count is the number of results holding that value, which is exactly what adding that value
-as a filter would return (filters of one parameter combine with AND): the bits set in
-(results AND documents with that value), counted in C.
+as a filter would return (filters of one parameter combine with AND). The snapshot counts them
+the cheaper way for the size of the result (Snapshot.count_terms): the terms of each result,
+or bitmasks ANDed in C.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import numpy as np
 
 from indexer.index import Snapshot
 from indexer.taxonomy import Taxonomy
@@ -23,23 +24,43 @@ FACETS = (
 
 
 def facet_counts(
-    snap: Snapshot, mask: int, taxonomy: Taxonomy, limit: int = 60
+    snap: Snapshot,
+    docs: np.ndarray,
+    taxonomy: Taxonomy,
+    *,
+    mask: int | None = None,
+    limit: int = 60,
 ) -> dict[str, list[dict]]:
-    """{"specialty": [{"value", "label", "count"}, ...], ...}, most frequent first."""
-    out: dict[str, list[dict]] = {}
-    for name, kind in FACETS:
-        values: list[dict[str, Any]] = []
-        if mask:
-            for term in snap.terms_with_prefix(f"{name}:"):
-                count = (mask & snap.term_mask(term)).bit_count()
-                if count:
-                    value = term.split(":", 1)[1]
-                    values.append(
-                        {"value": value, "label": _label(taxonomy, kind, value), "count": count}
-                    )
+    """{"specialty": [{"value", "label", "count"}, ...], ...} over the result `docs` (live,
+    ascending; `mask`: the same set, when known), most frequent first."""
+    counts = snap.count_terms(docs, PREFIXES, mask=mask)
+    out: dict[str, list[dict]] = {name: [] for name, _ in FACETS}
+    for term, count in counts.items():
+        name, value, label = _described(taxonomy, term)
+        out[name].append({"value": value, "label": label, "count": count})
+    for values in out.values():
         values.sort(key=lambda v: (-v["count"], v["label"]))
-        out[name] = values[:limit]
+        del values[limit:]
     return out
+
+
+PREFIXES = tuple(f"{name}:" for name, _ in FACETS)
+_KINDS = dict(FACETS)
+
+
+_descriptions: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+
+def _described(taxonomy: Taxonomy, term: str) -> tuple[str, str, str]:
+    """(facet, value, label) of a structured term: the same for every search, so kept."""
+    key = (taxonomy.fingerprint, term)
+    found = _descriptions.get(key)
+    if found is None:
+        name, value = term.split(":", 1)
+        found = (name, value, _label(taxonomy, _KINDS[name], value))
+        if len(_descriptions) < 50_000:  # index terms are few; a bound all the same
+            _descriptions[key] = found
+    return found
 
 
 def _label(taxonomy: Taxonomy, kind: str | None, value: str) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from indexer.geo import KM_PER_MILE, covering_cells, haversine_km
+import numpy as np
+
+from indexer.geo import KM_PER_MILE, covering_cells
 from indexer.geocode import Placement, resolve_place
-from indexer.index import Snapshot, docs_of, mask_of
+from indexer.index import Snapshot, doc_array
 
 from ..errors import ApiError
 
@@ -47,34 +49,28 @@ def radius_km(args: dict) -> float:
     return args["radius"] * (KM_PER_MILE if args["unit"] == "mi" else 1.0)
 
 
-def keep_nearby(
-    snap: Snapshot, outcome: Outcome, args: dict, distances: dict[int, float] | None = None
-) -> None:
-    """Keep documents with an office within the radius (with the nearest office's distance),
-    plus, for video searches, remote therapists licensed in the place's state. `distances`
-    remembers each document's nearest office across the finds of one request."""
-    place, mask, limit = outcome.place, outcome.mask, radius_km(args)
+def keep_nearby(snap: Snapshot, outcome: Outcome, args: dict) -> None:
+    """Keep the matching documents with an office within the radius (with the nearest
+    office's distance), plus, for video searches, remote therapists licensed in the place's
+    state. Only documents in the geohash cells around the place are looked at: the cost of a
+    local search follows the number of therapists near it, not the size of the directory."""
+    place, mask, limit = outcome.place, outcome.filtered, radius_km(args)
     assert place is not None
     if place.precision == "state":
-        local = mask & snap.term_mask(f"office_state:{(place.state or '').lower()}")
+        docs = doc_array(mask & snap.term_mask(f"office_state:{(place.state or '').lower()}"))
+        km = snap.nearest_km(place.lat, place.lon, docs)
     else:
-        cells = covering_cells(place.lat, place.lon, limit)
-        local = mask & snap.any_term_mask(f"cell:{c}" for c in cells)
-    offices = snap.offices
-    known = {} if distances is None else distances
-    for doc in docs_of(local):
-        nearest = known.get(doc)
-        if nearest is None:
-            nearest = known[doc] = min(
-                haversine_km(place.lat, place.lon, lat, lon) for lat, lon in offices[doc]
-            )
-        if place.precision == "state" or nearest <= limit:
-            outcome.distance[doc] = nearest
-    kept = mask_of(outcome.distance)
-    docs = list(outcome.distance)
+        docs = snap.near(covering_cells(place.lat, place.lon, limit), mask)
+        km = snap.nearest_km(place.lat, place.lon, docs)
+        within = km <= limit
+        docs, km = docs[within], km[within]
+    remote = np.zeros(len(docs), dtype=bool)
     if args.get("video") is True and place.state:
-        remote = docs_of(mask & snap.term_mask(f"licensed:{place.state.lower()}") & ~kept)
-        outcome.remote = set(remote)
-        kept |= mask_of(remote)
-        docs += remote
-    outcome.set_matches(kept, docs)
+        far = doc_array(mask & snap.term_mask(f"licensed:{place.state.lower()}"))
+        far = far[~np.isin(far, docs, assume_unique=True)]
+        if len(far):
+            order = np.argsort(np.concatenate([docs, far]), kind="stable")
+            docs = np.concatenate([docs, far])[order]
+            km = np.concatenate([km, np.full(len(far), np.nan)])[order]
+            remote = np.concatenate([remote, np.ones(len(far), dtype=bool)])[order]
+    outcome.docs, outcome.km, outcome.remote = docs, km, remote

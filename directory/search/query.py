@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.index import STOP_WORDS, Snapshot, docs_of
+import numpy as np
+
+from indexer.index import STOP_WORDS, Snapshot, bits_at
 from indexer.taxonomy import Resolution, Taxonomy
 from indexer.textnorm import clean_text, term_key
 from indexer.wording import LEADING, TRAILING
@@ -89,7 +91,7 @@ class ConceptMatch:
     concept: Concept
     structured: int  # masks of documents
     text: int
-    score_tables: list[dict[int, float]]  # BM25 per document, one table per index term
+    score_tables: list[tuple[np.ndarray, np.ndarray]]  # BM25 (documents, scores) per term
     text_terms: list[str]
 
     @property
@@ -111,7 +113,7 @@ def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
         prefix = "format" if res.term.kind == "session_format" else res.term.kind
         structured |= snap.term_mask(f"{prefix}:{res.term.slug}")
     text = 0
-    tables: list[dict[int, float]] = []
+    tables: list[tuple[np.ndarray, np.ndarray]] = []
     used: list[str] = []
     if not concept.structured_only:
         words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
@@ -130,13 +132,20 @@ def match_concept(snap: Snapshot, concept: Concept) -> ConceptMatch:
     return ConceptMatch(concept, structured, text, tables, used)
 
 
-def scores(result: int, matches: list[ConceptMatch]) -> dict[int, float]:
-    """Relevance of each document of a result mask: structured matches first, then text."""
-    out: dict[int, float] = {}
+def scores(docs: np.ndarray, matches: list[ConceptMatch]) -> np.ndarray:
+    """Relevance of each of the result's documents (ascending): per concept, a listed term
+    first, then the BM25 scores of the words found in the text (only for these documents)."""
+    out = np.zeros(len(docs))
     for m in matches:
-        for doc in docs_of(m.structured & result):
-            out[doc] = out.get(doc, 0.0) + STRUCTURED_SCORE
-        # Only the documents that survived every filter are scored.
-        for doc in docs_of(m.text & result):
-            out[doc] = out.get(doc, 0.0) + sum(table.get(doc, 0.0) for table in m.score_tables)
+        out += np.where(bits_at(m.structured, docs), STRUCTURED_SCORE, 0.0)
+        in_text = bits_at(m.text, docs)
+        if not in_text.any():
+            continue
+        text = np.zeros(len(docs))
+        for table_docs, table_scores in m.score_tables:
+            if not len(table_docs):
+                continue
+            at = np.minimum(np.searchsorted(table_docs, docs), len(table_docs) - 1)
+            text += np.where(table_docs[at] == docs, table_scores[at], 0.0)
+        out += np.where(in_text, text, 0.0)
     return out

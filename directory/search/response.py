@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
+
 from indexer.index import Snapshot
 
 from ..parts import geocoder, search_engine, taxonomy
@@ -34,7 +36,7 @@ class Found:
     @property
     def ids(self) -> list[int]:
         """Therapist ids of the page, in order."""
-        return [tid for h in self.hits if (tid := self.snap.ids[h.doc]) is not None]
+        return [h.therapist_id for h in self.hits if h.therapist_id is not None]
 
 
 def find_page(args: dict[str, Any], snap: Snapshot | None = None) -> Found:
@@ -48,7 +50,7 @@ def find_page(args: dict[str, Any], snap: Snapshot | None = None) -> Found:
     start = (args["page"] - 1) * args["per_page"]
     with index_errors(search_engine(), snap):
         hits = outcome.page(start, args["per_page"])
-        facets = facet_counts(snap, outcome.mask, tax)
+        facets = facet_counts(snap, outcome.docs, tax, mask=outcome.known_mask)
         more = suggestions(snap, args, outcome, tax) if not outcome.total else None
     return Found(snap, outcome, hits, facets, more)
 
@@ -61,10 +63,11 @@ def run_search(args: dict[str, Any], snap: Snapshot | None = None) -> dict[str, 
     found = find_page(args, snap)
     snap, outcome = found.snap, found.outcome
     rows = load_therapists(found.ids)
+    api_root = url_for("api.therapist", therapist_id=0)[:-1]  # once, not once per result
     results = [
-        result_item(rows[tid], h, outcome, args, tax)
+        result_item(rows[h.therapist_id], h, outcome, args, tax, api_root)
         for h in found.hits
-        if (tid := snap.ids[h.doc]) in rows
+        if h.therapist_id in rows
     ]
     body = {
         "total": outcome.total,

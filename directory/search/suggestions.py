@@ -1,9 +1,8 @@
 """What would help when nothing matched: a wider radius, video sessions, one filter fewer.
 
 Each suggestion is a search of its own, so their work is bounded: they reuse what the search
-already worked out (the matches of `q`, typos included, and the distances measured), and
-they stop trying once SUGGESTIONS_BUDGET seconds have gone; the answer then has fewer
-suggestions, never an error.
+already worked out (the matches of `q`, typos included), and they stop trying once
+SUGGESTIONS_BUDGET seconds have gone; the answer then has fewer suggestions, never an error.
 """
 
 from __future__ import annotations
@@ -54,9 +53,7 @@ def suggestions(
             continue  # the smallest wider radius that finds someone is enough
         filters = build_filters(changed, taxonomy)
         concepts = outcome.concepts if changed.get("q") == args.get("q") else []
-        total = find(
-            snap, changed, outcome.place, filters, taxonomy, concepts, outcome.measured
-        ).total
+        total = find(snap, changed, outcome.place, filters, taxonomy, concepts).total
         if total:
             change = {k: v for k, v in changed.items() if args.get(k) != v}
             dropped = [k for k in args if k not in changed]

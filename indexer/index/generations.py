@@ -29,6 +29,8 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import AndGroup, MultifieldParser
 
 from ..models import Change, Therapist
+from . import columns
+from .columns import newest_base, read_segments, write_base
 from .documents import SHOWN, documents
 from .errors import IndexUnreadable, NoIndexYet
 from .locking import node_lock
@@ -111,6 +113,25 @@ class IndexStore:
         whoosh_index.create_in(str(self.root / name), build_schema())
         return name
 
+    def write_columns(self, name: str, *, force: bool = False) -> Path | None:
+        """Write the generation's columns (columns.py) for the segments its newest base lacks,
+        when they have grown (or whenever any are missing, with `force`). Every writer calls
+        this after its commits, holding the node's lock (or owning a generation that is not
+        live yet); searches then share the arrays."""
+        ix = self.open(name)
+        try:
+            with ix.reader() as reader:
+                return write_base(self.root / name, reader, force=force)
+        finally:
+            ix.close()
+
+    def columns_missing(self, name: str, reader: Any) -> bool:
+        """Whether the generation's segments hold many documents its newest base lacks."""
+        leaves = [leaf for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
+        base = newest_base(self.root / name, [leaf.segment().segment_id() for leaf in leaves])
+        covered = len(read_segments(base) or ()) if base is not None else 0
+        return sum(leaf.doc_count_all() for leaf in leaves[covered:]) > columns.TAIL_DOCS
+
     def lock(self, timeout: float | None = None) -> AbstractContextManager[None]:
         """One writer per node. Waits `timeout` seconds (default: the store's lock_timeout)
         for a writer holding it, then raises IndexLocked naming the holder."""
@@ -168,12 +189,14 @@ class IndexStore:
             finally:
                 ix.close()
             count = writer.documents
+        self.write_columns(name, force=True)  # not live yet: no lock needed
         self.write_state(name, change_id=snapshot, built_at=time.time())
         if before_switch is not None:
             before_switch(name)
         with self.lock(lock_timeout):
             # Changes committed while we built are applied before anyone searches this one.
             self.apply_changes(sessions, name)
+            self.write_columns(name)
             old = self.current(strict=False)
             self.switch(name)
         self._prune(keep={name, old})
@@ -193,6 +216,7 @@ class IndexStore:
         with self.lock(lock_timeout):
             name = self.current() or name
             applied = self.apply_changes(sessions, name)
+            self.write_columns(name)
         seconds = time.perf_counter() - started
         return SyncResult(name, applied, self.state(name)["change_id"], seconds)
 

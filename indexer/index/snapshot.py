@@ -1,39 +1,50 @@
 """Searching one state of the index: a `Snapshot`, and the `SearchEngine` that hands it out.
 
-A `Snapshot` is one open searcher over the live index generation with what searches need per
-document cached beside it: the therapist id, office coordinates and lowest fee (one column),
-a set of documents per structured term ("flag:couples", "specialty:polyamory"), built on first
-use. Filters and facets are then set operations, which is what made them fast here (see
-../shared/STACK-NOTES.md). A snapshot is replaced when the index changes; what it knows about
-each immutable segment is kept across snapshots.
+A `Snapshot` is one open Whoosh searcher over the live generation, with the generation's
+columns (columns.py) beside it: the documents near a place, the documents of a structured term
+("flag:couples", "specialty:polyamory"), the terms of a set of documents, office coordinates,
+fees and field lengths, all as NumPy arrays or bitmasks. Whoosh answers what only a full-text
+index can: which documents hold a word, and how often.
+
+The columns come in at most two blocks: the base the last writer wrote for the generation
+(memory-mapped, shared by every process) and the segments committed since (read by this
+process; few). What is computed from a block (a term's documents as a mask, a word's postings,
+the typo vocabulary) is kept with the block, so a new snapshot after a sync recomputes only
+what depends on the whole (the live documents, BM25's statistics), not what the base holds:
+the first search after an edit costs about what a warm one does.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from ..geo import haversine_km_array
 from ..lru import BoundedCache, mask_weight
 from .analysis import NAME_ANALYZER, TEXT_ANALYZER
+from .columns import Columns, bases, concat, load, read_segments, segment_columns
 from .errors import IndexUnavailable, IndexUnreadable, NoIndexYet, reads_index
 from .generations import IndexStore
-from .internals import field_lengths, leaf_posting_ids, posting_blocks
-from .masks import docs_of, mask_of
-from .schema import decode_doc
+from .internals import leaf_postings
+from .masks import bits_at, mask_of
+
+log = logging.getLogger(__name__)
 
 # How often a process looks for a new generation or new segments (the "searchable within a
 # second of its ingest" promise allows for this).
 CHECK_INTERVAL_SECONDS = 0.25
 # BM25 parameters, Whoosh's defaults.
 B, K1 = 0.75, 1.2
-_SEGMENT_CACHE_SIZE = 64
 # The structured terms every search may filter or count by: read when a process starts.
 WARM_PREFIXES = (
     "flag:",
@@ -45,130 +56,274 @@ WARM_PREFIXES = (
     "insurance:",
     "profession:",
 )
-# Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), BM25 tables
-# in postings (about 100 bytes each), fuzzy expansions in index terms.
-MASK_CACHE_WORDS = 4_000_000  # 32 MB per snapshot, and as much per segment
-SCORE_CACHE_POSTINGS = 500_000
+# Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), postings
+# and BM25 tables in postings (about 16 bytes each), fuzzy expansions in index terms.
+MASK_CACHE_WORDS = 4_000_000  # 32 MB per block, and as much per snapshot
+POSTINGS_CACHE = 4_000_000  # 64 MB per block
+SCORE_CACHE_POSTINGS = 2_000_000  # 32 MB per snapshot
 EXPANSION_CACHE_TERMS = 100_000
+# Facet counts read the terms of each result (about 25 per document) when the results are
+# fewer than one in this many documents; otherwise they AND whole-index bitmasks.
+SPARSE_FACETS = 25
+_SEGMENT_CACHE_SIZE = 64
+_BLOCK_CACHE_SIZE = 8
+
+Postings = tuple[np.ndarray, np.ndarray]  # (document numbers ascending, values)
+# A text term in a block: its postings, and how many documents hold it (deleted ones
+# included: what Whoosh's idf counts).
+TextTerm = tuple[np.ndarray, np.ndarray, int]
 
 
-class SegmentData:
-    """What searches need from one immutable index segment, computed once per process.
+class Block:
+    """Columns of consecutive segments, and what is computed from them once per process.
 
-    Segments never change once written (only their deletions do), so a new snapshot after a
-    small sync reuses everything here for the big segments and reads only the new small one.
+    Blocks never change (segments are immutable; deletions are the snapshot's business), so
+    their caches outlive the snapshots that use them.
     """
 
-    @reads_index
-    def __init__(self, leaf: Any) -> None:
-        self.leaf = leaf
-        size = leaf.doc_count_all()
-        self.ids: list[int | None] = [None] * size
-        self.offices: list[tuple] = [()] * size
-        self.fees: list[int | None] = [None] * size
-        for docnum, value in enumerate(leaf.column_reader("doc")):
-            if value:
-                self.ids[docnum], self.fees[docnum], self.offices[docnum] = decode_doc(value)
-        self._terms: BoundedCache[str, int] = BoundedCache(MASK_CACHE_WORDS, mask_weight)
-        self._lengths: dict[str, list[int]] = {}
+    def __init__(self, columns: Columns, leaves: int) -> None:
+        self.columns = columns
+        self.leaves = leaves  # how many of the reader's segments it covers
+        self._masks: BoundedCache[str, int] = BoundedCache(MASK_CACHE_WORDS, mask_weight)
+        self._postings: BoundedCache[tuple[str, str], TextTerm] = BoundedCache(
+            POSTINGS_CACHE, lambda p: len(p[0]) + 8
+        )
+        self._expansions: BoundedCache[tuple[str, str], list[str]] = BoundedCache(
+            EXPANSION_CACHE_TERMS, lambda terms: len(terms) + 4
+        )
         self._initials: dict[str, dict[str, list[str]]] = {}
+        self._selections: dict[tuple[str, ...], np.ndarray] = {}
 
-    @reads_index
+    @property
+    def size(self) -> int:
+        return self.columns.size
+
     def term_mask(self, term: str) -> int:
-        """Local documents holding a structured term (deleted ones included), as a mask.
-        A term no document holds is not cached: visitors may ask for any number of them."""
-        cached = self._terms.get(term)
+        """This block's documents holding a structured term, deleted ones included. A term no
+        document holds is not cached: visitors may ask for any number of them."""
+        if term not in self.columns.number:
+            return 0
+        cached = self._masks.get(term)
         if cached is None:
-            if not self.leaf.doc_frequency("kw", term):
-                return 0
-            cached = self._terms.put(term, mask_of(leaf_posting_ids(self.leaf, "kw", term)))
+            cached = self._masks.put(term, mask_of(self.columns.postings(term)))
         return cached
 
-    @reads_index
+    def numbers_with_prefix(self, prefixes: tuple[str, ...]) -> np.ndarray:
+        """The numbers of this block's structured terms that start with one of `prefixes`."""
+        cached = self._selections.get(prefixes)
+        if cached is None:
+            vocab = self.columns.vocab
+            cached = np.array([n for n, t in enumerate(vocab) if t.startswith(prefixes)], int)
+            self._selections[prefixes] = cached
+        return cached
+
+    def fee_mask(self, amount: int) -> int:
+        key = f"\0fee<={amount}"
+        cached = self._masks.get(key)
+        if cached is None:
+            fees = self.columns.fees
+            cached = self._masks.put(key, mask_of(np.flatnonzero((fees >= 0) & (fees <= amount))))
+        return cached
+
+    def postings(self, leaves: list[tuple[Any, int]], fieldname: str, text: str) -> TextTerm:
+        """A text term's documents in this block and their frequencies (some deleted ones
+        may be among them), and its document frequency, read from Whoosh once.
+        `leaves`: this block's segment readers with their offsets in the block."""
+        key = (fieldname, text)
+        cached = self._postings.get(key)
+        if cached is None:
+            ids, freqs, frequency = [], [], 0
+            for leaf, offset in leaves:
+                if not (df := leaf.doc_frequency(fieldname, text)):
+                    continue
+                frequency += df
+                docs, weights = leaf_postings(leaf, fieldname, text)
+                ids.append(docs + offset)
+                freqs.append(weights)
+            cached = (
+                (np.concatenate(ids), np.concatenate(freqs), frequency)
+                if ids
+                else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), 0)
+            )
+            self._postings.put(key, cached)
+        return cached
+
     def initials(self, fieldname: str) -> dict[str, list[str]]:
-        """The terms of a text field in this segment by first letter, read once per process
-        (typos are matched against them)."""
+        """The terms of a text field by first letter (typos are matched against them)."""
         cached = self._initials.get(fieldname)
         if cached is None:
             cached = {}
-            for term in self.leaf.lexicon(fieldname):
-                text = term.decode() if isinstance(term, bytes) else term
-                cached.setdefault(text[:1], []).append(text)
+            for term in self.columns.lexicons[fieldname]:
+                cached.setdefault(term[:1], []).append(term)
             self._initials[fieldname] = cached
         return cached
 
-    @reads_index
-    def lengths(self, fieldname: str) -> list[int]:
-        """Every local document's length in a text field."""
-        cached = self._lengths.get(fieldname)
+    def near(self, fieldname: str, text: str) -> list[str]:
+        """Terms of this block within one edit of `text` (two from 7 letters; transpositions
+        count one), with the same first letter, compared in C (rapidfuzz)."""
+        key = (fieldname, text)
+        cached = self._expansions.get(key)
         if cached is None:
-            cached = self._lengths[fieldname] = field_lengths(self.leaf, fieldname)
+            maxdist = 1 if len(text) < 7 else 2
+            found = process.extract(
+                text,
+                self.initials(fieldname).get(text[0], ()),
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=maxdist,
+                limit=None,
+            )
+            cached = self._expansions.put(key, sorted(m for m, _, _ in found))
         return cached
 
 
-_segments: dict[tuple[str, str], SegmentData] = {}
-_segments_lock = threading.Lock()
+# Blocks and segment columns of this process, kept across snapshots.
+_segments: dict[tuple[str, str], Columns] = {}
+_blocks: dict[tuple[str, tuple[str, ...]], Block] = {}  # (where, segments) -> block
+_cache_lock = threading.Lock()
 
 
-def segment_data(generation: str, leaf: Any) -> SegmentData:
-    """The cached data of one segment (keyed by generation and Whoosh's segment id)."""
+def _remember(cache: dict, key: Any, value: Any, size: int) -> Any:
+    with _cache_lock:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
+    return value
+
+
+def _segment(generation: str, leaf: Any) -> Columns:
     key = (generation, leaf.segment().segment_id())
-    data = _segments.get(key)
-    if data is None:
-        data = SegmentData(leaf)
-        with _segments_lock:
-            if len(_segments) >= _SEGMENT_CACHE_SIZE:
-                _segments.pop(next(iter(_segments)))
-            _segments[key] = data
-    return data
+    cached = _segments.get(key)
+    if cached is None:
+        cached = _remember(_segments, key, segment_columns(leaf), _SEGMENT_CACHE_SIZE)
+    return cached
+
+
+def _base(generation: str, folder: Path | None, segment_ids: list[str]) -> Block | None:
+    """The newest base of the generation that covers a prefix of its segments."""
+    if folder is None:
+        return None
+    for path in bases(folder):
+        covered = read_segments(path)
+        if not covered or list(covered) != segment_ids[: len(covered)]:
+            continue
+        # Folder names repeat across index directories (and a pruned generation's name can
+        # come back): the segments a base covers are what identify it.
+        key = (str(path), covered)
+        block = _blocks.get(key)
+        if block is None:
+            try:
+                columns = load(path)
+            except (OSError, ValueError) as err:  # pruned while we looked: try the next
+                log.warning("the index columns in %s cannot be read: %s", path, err)
+                continue
+            block = _remember(_blocks, key, Block(columns, len(covered)), _BLOCK_CACHE_SIZE)
+        return block
+    return None
+
+
+def _tail(generation: str, leaves: list[Any]) -> Block:
+    key = (generation, tuple(leaf.segment().segment_id() for leaf in leaves))
+    block = _blocks.get(key)
+    if block is None:
+        columns = concat([_segment(generation, leaf) for leaf in leaves])
+        block = _remember(_blocks, key, Block(columns, len(leaves)), _BLOCK_CACHE_SIZE)
+    return block
+
+
+class DocIds:
+    """Document number -> therapist id (None where a document has no value)."""
+
+    def __init__(self, blocks: list[tuple[Block, int]], size: int) -> None:
+        self._blocks, self._size = blocks, size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, doc: int) -> int | None:
+        for block, offset in reversed(self._blocks):
+            if doc >= offset:
+                value = int(block.columns.ids[doc - offset])
+                return None if value < 0 else value
+        raise IndexError(doc)
+
+    def __iter__(self) -> Iterator[int | None]:
+        for block, _ in self._blocks:
+            for value in block.columns.ids.tolist():
+                yield None if value < 0 else value
+
+    def of(self, docs: np.ndarray) -> np.ndarray:
+        """Therapist ids of many documents at once, in any order (-1 where none)."""
+        if len(self._blocks) == 1:
+            return self._blocks[0][0].columns.ids[docs]
+        out = np.empty(len(docs), dtype=np.int64)
+        which = np.searchsorted([offset for _, offset in self._blocks], docs, side="right") - 1
+        for i, (block, offset) in enumerate(self._blocks):
+            mine = which == i
+            out[mine] = block.columns.ids[docs[mine] - offset]
+        return out
+
+    def _parts(self, docs: np.ndarray) -> Iterator[tuple[slice, tuple[Block, int]]]:
+        """The documents of each block, as a slice of `docs` (which must be ascending)."""
+        if len(self._blocks) == 1:
+            yield slice(0, len(docs)), self._blocks[0]
+            return
+        starts = np.searchsorted(docs, [offset for _, offset in self._blocks])
+        for i, block in enumerate(self._blocks):
+            end = int(starts[i + 1]) if i + 1 < len(self._blocks) else len(docs)
+            yield slice(int(starts[i]), end), block
 
 
 @dataclass
 class Snapshot:
-    """One searcher over one state of the index, with per-document data cached."""
+    """One searcher over one state of the index, with the columns of its documents."""
 
     searcher: Any
     generation: str
-    segments: list[tuple[SegmentData, int]]  # with the docnum offset of each
-    ids: list[int | None]  # docnum -> therapist id
-    offices: list[tuple[tuple[float, float], ...]]
-    fees: list[int | None]
+    blocks: list[tuple[Block, int]]  # with the document number of each block's first
+    leaves: list[tuple[Any, int]]  # Whoosh segment readers, with their offsets
+    size: int  # documents, deleted ones included
     live: int  # mask of the documents not deleted
+    ids: DocIds = field(init=False)
     # Every cache of a snapshot is bounded by what it holds (lru.py): what fills them is what
     # visitors type.
     _terms: BoundedCache[str, int] = field(
         default_factory=lambda: BoundedCache(MASK_CACHE_WORDS, mask_weight)
     )
-    _scores: BoundedCache[str, dict[int, float]] = field(
-        default_factory=lambda: BoundedCache(SCORE_CACHE_POSTINGS, lambda table: len(table) + 4)
+    _scores: BoundedCache[tuple[str, str], Postings] = field(
+        default_factory=lambda: BoundedCache(SCORE_CACHE_POSTINGS, lambda p: len(p[0]) + 8)
     )
-    _expansions: BoundedCache[tuple[str, str], list[str]] = field(
-        default_factory=lambda: BoundedCache(EXPANSION_CACHE_TERMS, lambda terms: len(terms) + 4)
-    )
-    _prefixes: dict[str, list[str]] = field(default_factory=dict)  # a few facet prefixes
-    _length_lists: dict[str, list[int]] = field(default_factory=dict)  # two text fields
-    _deleted: set[int] | None = None
+    _prefixes: dict[str, list[str]] = field(default_factory=dict)
+    _field_totals: dict[str, float] = field(default_factory=dict)
+    _live_bytes: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.ids = DocIds(self.blocks, self.size)
 
     @classmethod
     @reads_index
-    def open(cls, searcher: Any, generation: str) -> Snapshot:
-        """A snapshot over an open Whoosh searcher of `generation`."""
+    def open(cls, searcher: Any, generation: str, folder: Path | None = None) -> Snapshot:
+        """A snapshot over an open Whoosh searcher of `generation` (whose folder holds the
+        columns the last writer wrote; without one, this process reads every segment)."""
         reader = searcher.reader()
         # An index with no documents has one leaf and no segment: nothing to read.
-        segments = [
-            (segment_data(generation, leaf), offset)
-            for leaf, offset in reader.leaf_readers()
-            if leaf.segment() is not None
-        ]
-        ids: list[int | None] = []
-        offices: list[tuple] = []
-        fees: list[int | None] = []
-        for data, _ in segments:
-            ids += data.ids
-            offices += data.offices
-            fees += data.fees
-        live = mask_of(reader.all_doc_ids())
-        return cls(searcher, generation, segments, ids, offices, fees, live)
+        leaves = [(leaf, off) for leaf, off in reader.leaf_readers() if leaf.segment() is not None]
+        segment_ids = [leaf.segment().segment_id() for leaf, _ in leaves]
+        blocks: list[tuple[Block, int]] = []
+        base = _base(generation, folder, segment_ids)
+        covered = 0
+        if base is not None:
+            blocks.append((base, 0))
+            covered = base.leaves
+        if covered < len(leaves):
+            offset = leaves[covered][1]
+            blocks.append((_tail(generation, [leaf for leaf, _ in leaves[covered:]]), offset))
+        size = reader.doc_count_all() if leaves else 0
+        deleted: list[int] = []
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                deleted.extend(d + offset for d in leaf.segment().deleted_docs())
+        live = ((1 << size) - 1) ^ mask_of(deleted)
+        return cls(searcher, generation, blocks, leaves, size, live)
 
     @property
     def version(self) -> str:
@@ -185,25 +340,17 @@ class Snapshot:
         """Whether the generation has had no commit since this snapshot was opened."""
         return bool(self.searcher.up_to_date())
 
-    @reads_index
+    # -- structured terms ----------------------------------------------------------------
     def term_mask(self, term: str) -> int:
         """Live documents holding a structured term ("flag:video"), cached per snapshot."""
         cached = self._terms.get(term)
         if cached is None:
             cached = 0
-            for data, offset in self.segments:
-                cached |= data.term_mask(term) << offset
+            for block, offset in self.blocks:
+                cached |= block.term_mask(term) << offset
             # Terms nobody holds are kept too (a request may ask for one in every suggestion
             # it tries), within the cache's bound like any other.
             self._terms.put(term, cached := cached & self.live)
-        return cached
-
-    @property
-    def deleted(self) -> set[int]:
-        """Deleted document numbers (few: merges drop them)."""
-        cached = self._deleted
-        if cached is None:
-            cached = self._deleted = set(docs_of(self.live ^ ((1 << len(self.ids)) - 1)))
         return cached
 
     def any_term_mask(self, terms: Iterable[str]) -> int:
@@ -218,41 +365,102 @@ class Snapshot:
         key = f"\0fee<={amount}"
         cached = self._terms.get(key)
         if cached is None:
-            fees = self.fees
-            cached = mask_of(d for d, fee in enumerate(fees) if fee is not None and fee <= amount)
+            cached = 0
+            for block, offset in self.blocks:
+                cached |= block.fee_mask(amount) << offset
             self._terms.put(key, cached := cached & self.live)
         return cached
 
-    @reads_index
     def terms_with_prefix(self, prefix: str) -> list[str]:
-        """Every structured term starting with `prefix` ("language:"), from the lexicon."""
+        """Every structured term starting with `prefix` ("language:"), sorted."""
         cached = self._prefixes.get(prefix)
         if cached is None:
-            reader = self.searcher.reader()
-            cached = [
-                t.decode() if isinstance(t, bytes) else t
-                for t in reader.expand_prefix("kw", prefix)
-            ]
-            self._prefixes[prefix] = cached
+            found = {
+                t for block, _ in self.blocks for t in block.columns.vocab if t.startswith(prefix)
+            }
+            cached = self._prefixes[prefix] = sorted(found)
         return cached
 
+    def count_terms(
+        self, docs: np.ndarray, prefixes: Iterable[str], mask: int | None = None
+    ) -> dict[str, int]:
+        """How many of the documents `docs` (live, ascending; `mask`, if known, is the same
+        set) hold each structured term starting with one of `prefixes`; terms none holds are
+        left out.
+
+        Few documents: their terms are read and counted (cost per result). Many: each term's
+        bitmask is ANDed with theirs (cost per term, over the whole index, in C)."""
+        prefixes = tuple(prefixes)
+        counts: dict[str, int] = {}
+        if not len(docs):
+            return counts
+        if len(docs) * SPARSE_FACETS < self.size:
+            for part, (block, offset) in self.ids._parts(docs):
+                columns = block.columns
+                local = docs[part] - offset
+                starts = columns.doc_start[local]
+                numbers = columns.doc_terms[_ragged(starts, columns.doc_start[local + 1] - starts)]
+                wanted = block.numbers_with_prefix(prefixes)
+                tally = np.bincount(numbers, minlength=len(columns.vocab))[wanted]
+                held = tally > 0
+                for n, count in zip(wanted[held].tolist(), tally[held].tolist(), strict=True):
+                    term = columns.vocab[n]
+                    counts[term] = counts.get(term, 0) + count
+            return counts
+        if mask is None:
+            mask = mask_of(docs)
+        for prefix in prefixes:
+            for term in self.terms_with_prefix(prefix):
+                if count := (mask & self.term_mask(term)).bit_count():
+                    counts[term] = count
+        return counts
+
+    # -- places ----------------------------------------------------------------------------
+    def near(self, cells: Iterable[str], within: int) -> np.ndarray:
+        """Documents of `within` (a mask) with an office in one of the cell terms, ascending:
+        the only documents a radius search looks at."""
+        cells = tuple(cells)
+        found = [block.columns.near_cells(cells) + offset for block, offset in self.blocks]
+        docs = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        docs = docs[bits_at(within, docs)]  # the filters first: most candidates fail them
+        docs.sort()
+        return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else docs
+
+    def nearest_km(self, lat: float, lon: float, docs: np.ndarray) -> np.ndarray:
+        """Each document's distance from the point to its nearest office (NaN: no office
+        with coordinates)."""
+        out = np.full(len(docs), np.nan)
+        for part, (block, offset) in self.ids._parts(docs):
+            columns = block.columns
+            local = docs[part] - offset
+            starts = columns.office_start[local]
+            counts = columns.office_start[local + 1] - starts
+            placed = counts > 0
+            if not placed.any():
+                continue
+            starts, counts = starts[placed], counts[placed]
+            offices = _ragged(starts, counts)
+            km = haversine_km_array(lat, lon, columns.lat[offices], columns.lon[offices])
+            groups = np.zeros(len(counts), dtype=np.int64)
+            np.cumsum(counts[:-1], out=groups[1:])
+            out[part][placed] = np.minimum.reduceat(km, groups)
+        return out
+
+    # -- text ------------------------------------------------------------------------------
     @reads_index
-    def text_match(
-        self, word: str, *, fuzzy: bool
-    ) -> tuple[int, list[dict[int, float]], list[str]]:
+    def text_match(self, word: str, *, fuzzy: bool) -> tuple[int, list[Postings], list[str]]:
         """Documents whose name or text holds `word` (one query word), the BM25 scores of
-        each index term it matched (one dict per term, cached), and those terms.
+        each index term it matched (documents ascending, scores), and those terms.
 
         With `fuzzy`, a word found nowhere in the index is matched to index terms within one or
         two edits ("anxeity" -> anxiety). Scores are not summed here: the caller adds them up
         for the documents that survive every filter only.
         """
-        reader = self.searcher.reader()
         terms: list[tuple[str, str]] = []
         unknown: list[tuple[str, str]] = []
         for fieldname, analyzer in (("body", TEXT_ANALYZER), ("name", NAME_ANALYZER)):
             for token in analyzer(word):
-                if reader.doc_frequency(fieldname, token.text):
+                if self._frequency(fieldname, token.text):
                     terms.append((fieldname, token.text))
                 elif fuzzy and len(token.text) >= 4:
                     unknown.append((fieldname, token.text))
@@ -260,85 +468,84 @@ class Snapshot:
         # not also match every bio that says "care".
         if not terms:
             for fieldname, text in unknown:
-                terms.extend((fieldname, t) for t in self._near(fieldname, text))
+                near = {t for block, _ in self.blocks for t in block.near(fieldname, text)}
+                terms.extend((fieldname, t) for t in sorted(near))
         mask, tables = 0, []
         for fieldname, text in terms:
             tables.append(self.term_scores(fieldname, text))
-            mask |= self._text_mask(fieldname, text, tables[-1])
+            mask |= self._text_mask(fieldname, text, tables[-1][0])
         return mask, tables, sorted({t for _, t in terms})
 
-    def _near(self, fieldname: str, text: str) -> list[str]:
-        """Index terms within one edit (two from 7 letters; transpositions count one) of a
-        word the index lacks, with the same first letter. The terms of each first letter are
-        compared in C (rapidfuzz): Whoosh's own FuzzyTerm walks the lexicon in Python, 30 ms
-        a word at 100,000 profiles."""
-        cached = self._expansions.get((fieldname, text))
-        if cached is None:
-            maxdist, found = (1 if len(text) < 7 else 2), set[str]()
-            for data, _ in self.segments:
-                found.update(
-                    match
-                    for match, _, _ in process.extract(
-                        text,
-                        data.initials(fieldname).get(text[0], ()),
-                        scorer=DamerauLevenshtein.distance,
-                        score_cutoff=maxdist,
-                        limit=None,
-                    )
-                )
-            cached = self._expansions.put((fieldname, text), sorted(found))
-        return cached
+    def _frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding a text term, deleted ones included (what Whoosh's idf counts)."""
+        return sum(self._block_postings(i, fieldname, text)[2] for i in range(len(self.blocks)))
 
-    def warm(self, prefixes: Iterable[str] = WARM_PREFIXES) -> None:
-        """Read now what the first searches would otherwise read (a new process, before its
-        first visitor): the documents of every filter and facet term, the typo vocabularies
-        and the lengths of the text fields."""
-        for prefix in prefixes:
-            for term in self.terms_with_prefix(prefix):
-                self.term_mask(term)
-        for fieldname in ("body", "name"):
-            self._lengths(fieldname)
-            for data, _ in self.segments:
-                data.initials(fieldname)
+    def _block_postings(self, i: int, fieldname: str, text: str) -> TextTerm:
+        block, offset = self.blocks[i]
+        first = sum(b.leaves for b, _ in self.blocks[:i])
+        leaves = [(leaf, off - offset) for leaf, off in self.leaves[first : first + block.leaves]]
+        docs, freqs, frequency = block.postings(leaves, fieldname, text)
+        return docs + offset, freqs, frequency
 
-    def _text_mask(self, fieldname: str, text: str, scores: dict[int, float]) -> int:
+    def _text_mask(self, fieldname: str, text: str, docs: np.ndarray) -> int:
         key = f"\0mask\0{fieldname}\0{text}"
         cached = self._terms.get(key)
         if cached is None:
-            cached = self._terms.put(key, mask_of(scores))
+            cached = self._terms.put(key, mask_of(docs))
         return cached
 
     @reads_index
-    def term_scores(self, fieldname: str, text: str) -> dict[int, float]:
-        """BM25 score of every live document holding a text term, cached per snapshot,
-        computed from the posting blocks and the field-length column (internals.py)."""
-        key = f"{fieldname}\0{text}"
+    def term_scores(self, fieldname: str, text: str) -> Postings:
+        """BM25 score of every live document holding a text term (documents ascending),
+        cached per snapshot: Whoosh's BM25F with its defaults, over its stored lengths."""
+        key = (fieldname, text)
         cached = self._scores.get(key)
         if cached is not None:
             return cached
-        reader = self.searcher.reader()
-        lengths = self._lengths(fieldname)
-        docs_total = max(1, reader.doc_count_all())
-        avg = (reader.field_length(fieldname) / docs_total) or 1.0
-        idf = math.log(docs_total / (reader.doc_frequency(fieldname, text) + 1)) + 1.0
+        parts = [self._block_postings(i, fieldname, text) for i in range(len(self.blocks))]
+        docs = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        tf = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+        docs_total = max(1, self.size)
+        avg = (self._field_total(fieldname) / docs_total) or 1.0
+        idf = math.log(docs_total / (sum(p[2] for p in parts) + 1)) + 1.0
         boost = self.searcher.schema[fieldname].format.field_boost
-        deleted = self.deleted
-        scores: dict[int, float] = {}
-        for ids, freqs in posting_blocks(reader, fieldname, text):
-            for doc, tf in zip(ids, freqs, strict=True):
-                if doc not in deleted:
-                    norm = K1 * ((1 - B) + B * lengths[doc] / avg)
-                    scores[doc] = boost * idf * tf * (K1 + 1) / (tf + norm)
-        return self._scores.put(key, scores)
+        alive = bits_at(self.live, docs)
+        docs, tf = docs[alive], tf[alive]
+        norm = K1 * ((1 - B) + B * self._lengths(fieldname, docs) / avg)
+        scores = boost * idf * tf * (K1 + 1) / (tf + norm)
+        return self._scores.put(key, (docs, scores))
 
-    def _lengths(self, fieldname: str) -> list[int]:
-        cached = self._length_lists.get(fieldname)
+    def _field_total(self, fieldname: str) -> float:
+        cached = self._field_totals.get(fieldname)
         if cached is None:
-            cached = []
-            for data, _ in self.segments:
-                cached += data.lengths(fieldname)
-            self._length_lists[fieldname] = cached
+            cached = self._field_totals[fieldname] = self.searcher.reader().field_length(fieldname)
         return cached
+
+    def _lengths(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(docs), dtype=np.int64)
+        for part, (block, offset) in self.ids._parts(docs):
+            out[part] = block.columns.lengths(fieldname)[docs[part] - offset]
+        return out
+
+    def warm(self, prefixes: Iterable[str] = WARM_PREFIXES) -> None:
+        """Read now what the first searches would otherwise read (a new process, before its
+        first visitor): the documents of every filter and facet term and the typo
+        vocabularies."""
+        for prefix in prefixes:
+            for term in self.terms_with_prefix(prefix):
+                self.term_mask(term)
+        for block, _ in self.blocks:
+            for fieldname in ("body", "name"):
+                block.initials(fieldname)
+
+
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions starts[i] .. starts[i] + counts[i] - 1 for every i, in one array."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    return np.repeat(starts - ends + counts, counts) + np.arange(total)
 
 
 class SearchEngine:
@@ -351,6 +558,7 @@ class SearchEngine:
         self._checked = 0.0
         self._lock = threading.Lock()
         self.failure: tuple[str, str] | None = None  # (index state, what went wrong)
+        self._warned = False
 
     def invalidate(self) -> None:
         """Look for a new index state at the next search (after this process changed it)."""
@@ -381,7 +589,17 @@ class SearchEngine:
 
     @reads_index
     def _open(self, generation: str) -> Snapshot:
-        return Snapshot.open(self.store.open(generation).searcher(), generation)
+        searcher = self.store.open(generation).searcher()
+        folder = self.store.root / generation
+        if self.store.columns_missing(generation, searcher.reader()) and not self._warned:
+            # Written before columns existed, or by a writer that stopped before writing
+            # them: every process reads the segments for itself until a writer writes them.
+            log.warning(
+                "the index in %s lacks the columns of many documents; run `flask index sync`",
+                folder,
+            )
+            self._warned = True
+        return Snapshot.open(searcher, generation, folder)
 
     def report(self, snap: Snapshot | None, err: IndexUnavailable) -> None:
         """A search could not read the index: readiness fails until the index changes."""

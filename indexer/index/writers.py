@@ -161,6 +161,7 @@ class BulkWriter:
                 self.store.write_state(self.name, change_id=last)
             # Changes this run did not write itself (another writer's) are applied normally.
             self.store.apply_changes(sessions, self.name)
+            self.store.write_columns(self.name)
             if self.created:
                 self.store.switch(self.name)
         finally:

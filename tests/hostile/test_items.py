@@ -64,14 +64,14 @@ def test_unknown_terms_asked_for_stay_within_the_caches_bounds(corpus_app, monke
         search_engine().invalidate()
         search_engine()._snapshot = None  # a new snapshot, with the small bound
         snap = search_engine().snapshot()
-        segments = [len(s._terms) for s, _ in snap.segments]
+        blocks = [len(b._masks) for b, _ in snap.blocks]
     client = corpus_app.test_client()
     for i in range(300):
         client.get(f"/api/v1/therapists?language=lang{i}&insurance=ins{i}")
     with corpus_app.app_context():
         snap = search_engine().snapshot()
-        # Segments keep only terms their documents hold; the snapshot keeps its bound.
-        assert [len(s._terms) for s, _ in snap.segments] == segments
+        # Blocks keep only terms their documents hold; the snapshot keeps its bound.
+        assert [len(b._masks) for b, _ in snap.blocks] == blocks
         assert snap._terms.weight <= 2000 and len(snap._terms) < 600
 
 

@@ -25,6 +25,10 @@ def taxonomy() -> Taxonomy:
     return load_taxonomy()
 
 
+# One geocoder for every profile: each one made costs an SSL context (geopy's adapter).
+GEOCODER = OfflineGeocoder()
+
+
 def index_row(number: int, raw: dict[str, Any], taxonomy: Taxonomy) -> tuple[dict, list[dict]]:
     """The therapist row and office rows that ingest would store for one input profile."""
     clean, reasons = validate_profile(raw)
@@ -34,7 +38,7 @@ def index_row(number: int, raw: dict[str, Any], taxonomy: Taxonomy) -> tuple[dic
     row["license_states"] = {lic["state"] for lic in clean.get("licenses", []) if lic.get("state")}
     offices = []
     for office in clean.get("locations", []):
-        placed = place_office(office, OfflineGeocoder())
+        placed = place_office(office, GEOCODER)
         if placed is not None:
             offices.append({"lat": placed.lat, "lon": placed.lon, "state": placed.state})
     return row, offices

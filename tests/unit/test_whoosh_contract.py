@@ -11,7 +11,12 @@ import whoosh
 from whoosh.filedb.filestore import RamStorage
 
 from indexer.index.analysis import LeanCodec
-from indexer.index.internals import YieldingMpWriter, field_lengths, posting_blocks
+from indexer.index.internals import (
+    YieldingMpWriter,
+    field_length_array,
+    leaf_posting_ids,
+    leaf_postings,
+)
 from indexer.index.schema import build_schema
 
 BIOS = [
@@ -45,7 +50,7 @@ def reader():
         yield searcher.reader()
 
 
-def test_posting_blocks_give_whoosh_postings_with_their_frequencies(reader):
+def test_leaf_postings_give_whoosh_postings_with_their_frequencies(reader):
     assert len(list(reader.leaf_readers())) == 3
     deleted = set(range(reader.doc_count_all())) - set(reader.all_doc_ids())
     assert deleted
@@ -56,20 +61,28 @@ def test_posting_blocks_give_whoosh_postings_with_their_frequencies(reader):
             public[matcher.id()] = matcher.weight()
             matcher.next()
         ours = {
-            doc: freq
-            for ids, freqs in posting_blocks(reader, "body", term)
-            for doc, freq in zip(ids, freqs, strict=True)
-            if doc not in deleted
+            doc + offset: freq
+            for leaf, offset in reader.leaf_readers()
+            for doc, freq in zip(*map(list, leaf_postings(leaf, "body", term)), strict=True)
+            if doc + offset not in deleted
         }
         assert ours == public, term
 
 
 def test_field_lengths_give_whoosh_document_lengths(reader):
     for leaf, _ in reader.leaf_readers():
-        lengths = field_lengths(leaf, "body")
+        lengths = field_length_array(leaf, "body").tolist()
         assert len(lengths) == leaf.doc_count_all()
         assert lengths == [leaf.doc_field_length(d, "body", 0) for d in range(leaf.doc_count_all())]
         assert any(lengths)
+
+
+def test_leaf_posting_ids_give_every_document_of_a_term_deleted_or_not(reader):
+    for leaf, _ in reader.leaf_readers():
+        public = sorted(leaf.postings("kw", "flag:x").all_ids())
+        deleted = set(leaf.segment().deleted_docs())
+        ours = leaf_posting_ids(leaf, "kw", "flag:x").tolist()
+        assert sorted(set(ours) - deleted) == public
 
 
 def test_writer_processes_start_through_the_overridden_hook(tmp_path, monkeypatch):
