@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from indexer.geo import KM_PER_MILE, haversine_km
@@ -61,7 +61,7 @@ class ResultRow:
 
 
 # Built once: a statement costs more to build than the database takes to answer it.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _RESULTS = select(*RESULT_COLUMNS).where(Therapist.id.in_(_IDS))
 _OFFICES = (
     select(Office.therapist_id, Office.city, Office.state, Office.zip, Office.lat, Office.lon)
