@@ -2,6 +2,8 @@
 reused (bench/work/instances/<N>/, not committed).
 
     .venv/bin/python bench/instances.py 100000     # build (or reuse) and print its folder
+
+Set DIRECTORY_BENCH_WORK to keep them somewhere else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 
 from report import ROOT
 
-WORK = ROOT / "bench" / "work"
+# DIRECTORY_BENCH_WORK: one folder of instances shared by several checkouts (they take
+# minutes to an hour to build).
+WORK = Path(os.environ.get("DIRECTORY_BENCH_WORK") or ROOT / "bench" / "work")
 SEED = 7
 
 
