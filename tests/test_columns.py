@@ -51,6 +51,26 @@ def test_an_edit_is_searchable_at_once_without_a_new_base(app, client, ingest, w
     assert "Person 3" not in names(client, near="10001", per_page=50)
 
 
+def test_many_small_edits_merge_only_after_the_base_and_keep_it(app, client, ingest, write_jsonl):
+    ingest(write_jsonl([profile(id=str(i), name=f"Person {i}") for i in range(12)]))
+    with app.app_context():
+        index_store().rebuild(sessions(), procs=1)
+    sizes = []
+    for i in range(6):
+        ingest(write_jsonl([profile(id=f"new-{i}", name=f"Newcomer {i}")]))
+        with app.app_context():
+            sizes.append(index_store().segment_sizes())
+            search_engine().invalidate()
+            assert [b.size for b, _ in search_engine().snapshot().blocks] == [12, i + 1]
+    # Whoosh's own policy would merge the base's segment with the small ones and reorder
+    # them, and every process would then read the whole index again.
+    assert sizes[3] == [12, 1, 1, 1, 1]
+    assert sizes[4] == [12, 5]  # four small segments and the new one, merged in order
+    assert sizes[5] == [12, 5, 1]
+    assert live_bases(app) == ["columns-000001"]
+    assert len(names(client, near="10001", per_page=50)) == 18
+
+
 def test_segments_past_the_bound_get_a_new_base_and_old_ones_go(
     app, client, ingest, write_jsonl, monkeypatch
 ):

@@ -149,6 +149,15 @@ class IndexStore:
         finally:
             ix.close()
 
+    def segment_sizes(self, name: str | None = None) -> list[int]:
+        """The documents (deleted ones included) of each segment of a generation, in order."""
+        ix = self.open(name)
+        try:
+            with ix.reader() as reader:
+                return [leaf.doc_count_all() for leaf, _ in reader.leaf_readers()]
+        finally:
+            ix.close()
+
     def search_ids(self, text: str, limit: int = 100) -> list[int]:
         """Therapist ids whose name or text match `text` (a plain check for operators
         and tests; the search layer does the real ranking)."""
@@ -251,7 +260,7 @@ class IndexStore:
                         break
                     ids = {r.therapist_id for r in rows}
                     docs = list(documents(session, SHOWN, Therapist.id.in_(ids)))
-                replace_documents(ix, ids, docs)
+                replace_documents(ix, ids, docs, self.root / name)
                 since = rows[-1].id
                 self.write_state(name, change_id=since)
                 applied += len(rows)
