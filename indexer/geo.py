@@ -91,8 +91,12 @@ def covering_cells(
 
     Samples the circle's bounding box at half a cell, so that every cell it touches is in.
     """
-    dlat = radius_km / 111.0
-    dlon = min(180.0, radius_km / max(1e-6, 111.320 * math.cos(math.radians(lat))))
+    # The circle's bounding box on the sphere: its widest longitude lies poleward of the
+    # centre, so the plain radius / (km per degree * cos(lat)) falls short by tens of metres.
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) * 1.001
+    reach = math.sin(min(angle, math.pi / 2)) / max(1e-9, math.cos(math.radians(lat)))
+    dlon = 180.0 if reach >= 1 else min(180.0, math.degrees(math.asin(reach)) * 1.001)
     precision = min(INDEXED_PRECISIONS)
     for candidate in sorted(INDEXED_PRECISIONS, reverse=True):
         cell_h, cell_w = cell_size_deg(candidate)
