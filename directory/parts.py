@@ -60,9 +60,12 @@ def search_engine() -> SearchEngine:
 
 def warm_up() -> None:
     """Build this process's parts before its first visitor does: the taxonomy, the gazetteer
-    and the index snapshot with what its first searches read (a gunicorn worker calls it when
-    it starts; see gunicorn_config.py)."""
+    and the index snapshot with what its first searches read; then open and warm each new
+    state of the index in the background, so no visitor waits for that either (a gunicorn
+    worker calls it when it starts; see gunicorn_config.py)."""
     taxonomy()
     get_gazetteer()
+    engine = search_engine()
     with contextlib.suppress(IndexUnavailable):  # nothing to warm yet: /readyz says why
-        search_engine().snapshot().warm()
+        engine.snapshot().warm()
+    engine.follow()

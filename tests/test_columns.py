@@ -3,6 +3,8 @@ never mistaken for another index's."""
 
 from __future__ import annotations
 
+import time
+
 from directory import create_app
 from directory.db import sessions
 from directory.parts import index_store, search_engine
@@ -86,6 +88,28 @@ def test_segments_past_the_bound_get_a_new_base_and_old_ones_go(
     assert len(names(client, near="10001", per_page=50)) == 12
 
 
+def test_a_following_process_opens_each_edit_before_its_next_search(
+    app, client, ingest, write_jsonl
+):
+    ingest(write_jsonl([profile(id="a", name="Ana First")]))
+    with app.app_context():
+        engine = search_engine()
+        before = engine.snapshot()
+        engine.follow(interval=0.02)
+        try:
+            ingest(write_jsonl([profile(id="b", name="Bea Second")]))
+            deadline = time.monotonic() + 10
+            while engine.snapshot() is before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            after = engine.snapshot()
+            # Opened and warmed in the background: the search takes it as it is.
+            assert after is not before and after.doc_count == 2
+            assert after.warmed
+            assert sorted(names(client, near="10001")) == ["Ana First", "Bea Second"]
+        finally:
+            engine.stop_following()
+
+
 def test_two_indexes_in_one_process_never_share_columns(app, client, ingest, write_jsonl, tmp_path):
     # Both have gen-000001/columns-000001: what they hold must not be mixed up.
     other = create_app(
@@ -104,6 +128,8 @@ def test_two_indexes_in_one_process_never_share_columns(app, client, ingest, wri
     assert result.exit_code == 0, result.output
     assert live_bases(app) == live_bases(other) == ["columns-000001"]
     assert names(other.test_client(), near="10001") == ["Ana First", "Bo Second"]
+    with app.app_context():
+        search_engine().invalidate()  # an ingest in this process: look again at once
     assert names(client, near="10001") == ["Ana First", "Bo Second"]
     other.extensions["directory.engine"].dispose()
 

@@ -295,6 +295,7 @@ class Snapshot:
     _prefixes: dict[str, list[str]] = field(default_factory=dict)
     _field_totals: dict[str, float] = field(default_factory=dict)
     _live_bytes: np.ndarray | None = None
+    warmed: bool = False  # warm() has read what the first searches would
 
     def __post_init__(self) -> None:
         self.ids = DocIds(self.blocks, self.size)
@@ -537,6 +538,7 @@ class Snapshot:
         for block, _ in self.blocks:
             for fieldname in ("body", "name"):
                 block.initials(fieldname)
+        self.warmed = True
 
 
 def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -556,24 +558,69 @@ class SearchEngine:
         self.store = store
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
+        self._stale = True  # look now, whoever looks (this process changed the index)
         self._lock = threading.Lock()
+        self._follower: threading.Thread | None = None
+        self._stop = threading.Event()
         self.failure: tuple[str, str] | None = None  # (index state, what went wrong)
         self._warned = False
 
     def invalidate(self) -> None:
         """Look for a new index state at the next search (after this process changed it)."""
-        self._checked = 0.0
+        self._stale = True
+
+    def follow(self, interval: float = CHECK_INTERVAL_SECONDS) -> None:
+        """Open and warm each new state of the index in a background thread, so that no
+        request pays for it: the first search after an edit costs what any other does, and
+        searches no longer look for changes themselves. A web worker calls this when it
+        starts; without it, a search that finds the index changed opens it itself."""
+        with self._lock:
+            if self._follower is None:
+                self._stop.clear()
+                self._follower = threading.Thread(
+                    target=self._follow, args=(interval,), name="index-follower", daemon=True
+                )
+                self._follower.start()
+
+    def stop_following(self) -> None:
+        """End the background thread of `follow`; searches look for changes themselves again."""
+        with self._lock:
+            follower, self._follower = self._follower, None
+        if follower is not None:
+            self._stop.set()
+            follower.join()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                generation = self.store.current()
+                current = self._snapshot
+                if generation is None or (
+                    current is not None
+                    and current.generation == generation
+                    and current.up_to_date()
+                ):
+                    continue
+                fresh = self._open(generation)
+                fresh.warm()
+                with self._lock:
+                    if self._snapshot is current:  # not replaced by a search meanwhile
+                        self._snapshot = fresh
+            except Exception:  # noqa: BLE001 - the next search opens it and says what is wrong
+                log.debug("the index follower could not open the index", exc_info=True)
+                self._stale = True
 
     def snapshot(self) -> Snapshot:
         """The current snapshot. NoIndexYet before the first build; IndexUnreadable when the
         live generation cannot be opened."""
         now = time.monotonic()
         current = self._snapshot
-        if current is not None and now - self._checked < CHECK_INTERVAL_SECONDS:
+        recent = now - self._checked < CHECK_INTERVAL_SECONDS
+        if current is not None and not self._stale and (self._follower is not None or recent):
             return current
         with self._lock:
             current = self._snapshot
-            self._checked = now
+            self._checked, self._stale = now, False
             generation = self.store.current()
             if generation is None:
                 raise NoIndexYet("no index generation yet")
