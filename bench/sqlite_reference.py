@@ -7,8 +7,8 @@ measured); everything after that is SQL over a separate file built once from the
 database (read only, the source of truth):
 
 - `docs`: one row per shown therapist: filter bits (`b0`.. one bit per filterable term) and
-  facet lanes (`c0`.. three 17-bit counters per facet term, so that `sum(c)` over a result
-  counts three facet values at once);
+  bit-sliced facet columns (`c0`.. each a few counters, one per facet term, as wide as the
+  term's document frequency needs: `sum(c)` over a result counts them all at once);
 - `offices`: placed offices clustered by a 1/8-degree grid cell (WITHOUT ROWID), carrying
   their therapist's filter bits: a radius search reads a few key ranges and nothing else;
 - `placed`: the same offices by therapist (distance to the nearest office of any result);
@@ -52,9 +52,8 @@ B, K1 = 0.75, 1.2
 BOOST = {"body": 1.0, "name": 2.0}
 STRUCTURED_SCORE = 10.0  # a concept's taxonomy term listed (directory/search/query.py)
 FILTER_KINDS = ("flag", "specialty", "modality", "client_type", "format", "profession")
-FILTER_KINDS += ("language", "insurance")
+FILTER_KINDS += ("language", "insurance", "licensed", "office_state")
 FACET_KINDS = tuple(name for name, _ in FACETS)
-LANE_BITS, LANES = 17, 3  # 3 x 17 bits: counts up to 131,071 results without overflow
 GRID = 8  # cells per degree
 COLS = 360 * GRID
 RAD = math.pi / 180  # what math.radians and numpy.radians multiply by
@@ -77,6 +76,7 @@ LISTS = {
 }
 TERM_PARAMS = {"specialty": "specialty", "modality": "modality", "format": "session_format"}
 TERM_PARAMS["profession"] = "profession"
+FORMAT = 2  # of the reference file: a file of another format is rebuilt
 SHOWN = "published AND merged_into IS NULL"  # indexer/index/documents.py: SHOWN
 
 
@@ -151,10 +151,12 @@ def build_reference(db: str | Path, target: str | Path) -> dict[str, Any]:
     filter_terms = [t for t in kw_terms if t.split(":", 1)[0] in FILTER_KINDS]
     facet_terms = [t for t in kw_terms if t.split(":", 1)[0] in FACET_KINDS]
     bit = {t: i for i, t in enumerate(filter_terms)}
-    nb, nc = max(1, -(-len(filter_terms) // 63)), max(1, -(-len(facet_terms) // LANES))
+    nb = max(1, -(-len(filter_terms) // 63))
+    df = Counter(t for terms in structured for t in terms)
+    lane = pack_lanes({t: df[t] for t in facet_terms})
+    nc = 1 + max((at >> 6 for at in lane.values()), default=0)
     names = sorted([*kw_terms, *text])
     number = {t: i for i, t in enumerate(names)}
-    df = Counter(t for terms in structured for t in terms)
 
     # BM25 weights, operation for operation as Snapshot.term_scores.
     terms_of = np.array([number[t] for t in text], dtype=np.int64)[np.array(post_term)]
@@ -196,7 +198,6 @@ def build_reference(db: str | Path, target: str | Path) -> dict[str, Any]:
         CREATE TABLE post (tid INTEGER, id INTEGER, w REAL, {", ".join(bits)},
                            PRIMARY KEY (tid, id)) WITHOUT ROWID;
     """)
-    lane = {t: i for i, t in enumerate(facet_terms)}
     conn.executemany(
         "INSERT INTO terms VALUES (?, ?, ?, ?, ?)",
         [(t, i, df[t], bit.get(t), lane.get(t)) for i, t in enumerate(names)],
@@ -209,7 +210,7 @@ def build_reference(db: str | Path, target: str | Path) -> dict[str, Any]:
             if t in bit:
                 b[bit[t] // 63] |= 1 << bit[t] % 63
             if t in lane:
-                c[lane[t] // LANES] |= 1 << LANE_BITS * (lane[t] % LANES)
+                c[lane[t] >> 6] |= 1 << (lane[t] & 63)
         doc_bits.append(b)
         doc_rows.append((ids[d], fees[d], *b, *c))
     conn.executemany(f"INSERT INTO docs VALUES ({', '.join('?' * (2 + nb + nc))})", doc_rows)
@@ -266,6 +267,21 @@ def build_reference(db: str | Path, target: str | Path) -> dict[str, Any]:
     }
 
 
+def pack_lanes(df: dict[str, int]) -> dict[str, int]:
+    """Each facet term's lane (column << 6 | shift): as many bits as its document frequency
+    needs, packed first-fit into 63-bit integers. Summing a column over any set of results
+    then counts every term in it at once: a lane never carries into the next."""
+    used: list[int] = []  # bits taken in each column
+    lanes = {}
+    for term in sorted(df, key=lambda t: (-df[t].bit_length(), t)):
+        width = df[term].bit_length()
+        col = next((j for j, bits in enumerate(used) if bits + width <= 63), len(used))
+        if col == len(used):
+            used.append(0)
+        lanes[term], used[col] = col << 6 | used[col], used[col] + width
+    return lanes
+
+
 def _row_col(lat: float, lon: float) -> tuple[int, int]:
     return min(180 * GRID - 1, int((lat + 90) * GRID)), min(COLS - 1, int((lon + 180) * GRID))
 
@@ -310,6 +326,9 @@ class Answer:
 HAVERSINE = """(:two_r * asin(min(1.0, sqrt(
     sin((x.rlat - :p1) / 2) * sin((x.rlat - :p1) / 2)
     + :cos_p1 * x.coslat * (sin((x.lon - :lon) * :rad / 2) * sin((x.lon - :lon) * :rad / 2))))))"""
+# Concepts of `q` (one text-score column each in `hits`): bits 0.. of `hits.f` say which
+# concept's taxonomy term a document lists, bits WORD_BIT.. which query words it holds.
+CONCEPTS, WORD_BIT = 20, 20
 
 
 class Reference:
@@ -319,24 +338,30 @@ class Reference:
         self.taxonomy, self.geocoder = taxonomy, geocoder
         self.conn = _ro(path)
         self.conn.isolation_level = None
-        self.conn.executescript("""
+        self.conn.executescript(f"""
             PRAGMA mmap_size=1073741824; PRAGMA cache_size=-200000; PRAGMA temp_store=MEMORY;
             CREATE TEMP TABLE cand (id INTEGER PRIMARY KEY, km REAL, remote INTEGER);
-            CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, km REAL, remote INTEGER, score REAL);
+            CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, km REAL, remote INTEGER, f INTEGER,
+                                    {", ".join(f"t{c} REAL" for c in range(CONCEPTS))});
         """)
         meta = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM meta")}
         self.nb, self.nc = meta["bits"], meta["lanes"]
+        # Structured terms (a few hundred): number, document frequency, filter bit, lane.
         self.kw: dict[str, tuple[int, int, int | None, int | None]] = {
             t: (tid, df, bit, lane)
             for t, tid, df, bit, lane in self.conn.execute(
-                "SELECT term, tid, df, bit, lane FROM terms WHERE term NOT GLOB 'body:*'"
-                " AND term NOT GLOB 'name:*'"
+                "SELECT term, tid, df, bit, lane FROM terms WHERE bit NOT NULL OR lane NOT NULL"
+                " OR term GLOB 'licensed:*' OR term GLOB 'office_state:*'"
             )
         }
-        self.lanes = {lane: t for t, (_, _, _, lane) in self.kw.items() if lane is not None}
+        self.lanes = [  # (column, shift, mask, facet, value) of each facet term
+            (lane >> 6, lane & 63, (1 << df.bit_length()) - 1, *t.split(":", 1))
+            for t, (_, df, _, lane) in self.kw.items()
+            if lane is not None
+        ]
         self.bits = " AND ".join(f"(x.b{j} & :m{j}) = :m{j}" for j in range(self.nb))
         self.facet_sql = (
-            f"SELECT {', '.join(f'total(d.c{j})' for j in range(self.nc))}"
+            f"SELECT {', '.join(f'sum(d.c{j})' for j in range(self.nc))}"
             " FROM temp.hits h CROSS JOIN docs d ON d.id = h.id"
         )
 
@@ -350,38 +375,28 @@ class Reference:
         terms = self._filter_terms(args)
         if terms is None or any(t not in self.kw for t in terms):  # a value nobody holds
             return Answer(0, [], {name: {} for name in FACET_KINDS})
-        params: dict[str, Any] = {f"m{j}": 0 for j in range(self.nb)}
-        for t in terms:
-            params[f"m{self.kw[t][2] // 63}"] |= 1 << self.kw[t][2] % 63
+        params: dict[str, Any] = {"fee": args.get("max_fee")}
         where = self.bits
-        if (fee := args.get("max_fee")) is not None:
-            where += " AND x.id IN (SELECT id FROM docs WHERE fee BETWEEN 0 AND :fee)"
-        params["fee"] = fee
-        q = self._text(concepts)
-        execute = self.conn.execute
-        execute("DELETE FROM temp.cand")
-        execute("DELETE FROM temp.hits")
+        if params["fee"] is not None:
+            where += " AND (SELECT fee FROM docs d WHERE d.id = x.id) BETWEEN 0 AND :fee"
+        self.conn.execute("DELETE FROM temp.cand")
+        self.conn.execute("DELETE FROM temp.hits")
         into = "temp.cand" if concepts else "temp.hits"
         if place is not None:
-            self._place(args, place, into, where, params)
-        elif not concepts and terms:  # the rarest term's postings, filtered by their bits
-            params["t"] = min((self.kw[t][1], self.kw[t][0]) for t in terms)[1]
-            execute(
-                f"INSERT INTO {into} (id) SELECT x.id FROM post x WHERE x.tid = :t AND {where}",
-                params,
-            )
+            self._place(args, place, terms, into, where, params)
         elif not concepts:
-            execute(f"INSERT INTO {into} (id) SELECT x.id FROM docs x WHERE {where}", params)
+            self._holding(terms, into, "x.id, NULL, 0", where, params)
+        score = "0.0"
         if concepts:
-            keep = ""
-            if terms or fee is not None:
-                keep = f" AND m.id IN (SELECT x.id FROM docs x WHERE {where})"
-            self._match(q, place is not None, keep, params)
-        total = execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+            keep = f"EXISTS (SELECT 1 FROM docs x WHERE x.id = hits.id AND {where})"
+            filtered = place is None and (terms or params["fee"] is not None)
+            params.update(self._masks(terms))
+            score = self._match(concepts, place is not None, keep if filtered else None, params)
+        total = self.conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
         page = [
             r[0]
-            for r in execute(
-                f"SELECT id FROM temp.hits ORDER BY {self._order(args, place, concepts)}"
+            for r in self.conn.execute(
+                f"SELECT id FROM temp.hits ORDER BY {self._order(args, place, score)}"
                 " LIMIT :n OFFSET :skip",
                 {"n": args["per_page"], "skip": (args["page"] - 1) * args["per_page"]},
             )
@@ -401,21 +416,46 @@ class Reference:
             terms += [f"{param}:{text.strip().lower()}" for text in args.get(param, ())]
         return terms
 
-    def _place(
-        self, args: dict[str, Any], place: Any, into: str, where: str, params: dict[str, Any]
+    def _holding(
+        self, terms: list[str], into: str, columns: str, where: str, params: dict[str, Any]
     ) -> None:
-        """Candidates of a place: local ones with their nearest office, then remote ones."""
+        """Insert into `into` (OR IGNORE: ids already in stay) the documents holding every
+        term and passing `where`: the rarest term's postings, the others checked by their
+        bits; every document without terms."""
+        if any(t not in self.kw for t in terms):
+            return
+        source = "docs x"
+        if terms:
+            source = "post x"
+            where += " AND x.tid = :t"
+            params["t"] = min((self.kw[t][1], self.kw[t][0]) for t in terms)[1]
+        self.conn.execute(
+            f"INSERT OR IGNORE INTO {into} (id, km, remote) SELECT {columns} FROM {source}"
+            f" WHERE {where}",
+            {**params, **self._masks(terms)},
+        )
+
+    def _place(
+        self,
+        args: dict[str, Any],
+        place: Any,
+        terms: list[str],
+        into: str,
+        where: str,
+        params: dict[str, Any],
+    ) -> None:
+        """keep_nearby: therapists with an office within the radius (with the distance to their
+        nearest office) or, for a state, in the state; then for video searches the remote
+        ones licensed in the place's state."""
         p1 = place.lat * RAD
-        params.update(two_r=2 * EARTH_RADIUS_KM, p1=p1, cos_p1=math.cos(p1), lon=place.lon, rad=RAD)
-        haversine = HAVERSINE.replace("x.", "o.")
-        if place.precision == "state":  # every therapist with an office in the state
-            params["t"] = self.kw.get(kw_term("office_state", place.state or ""), (-1,))[0]
-            self.conn.execute(
-                f"""INSERT INTO {into} (id, km, remote)
-                SELECT x.id, (SELECT min({haversine}) FROM placed o WHERE o.id = x.id), 0
-                FROM post x WHERE x.tid = :t AND {where}""",
-                params,
+        params.update(two_r=2 * EARTH_RADIUS_KM, p1=p1, cos_p1=math.cos(p1), lon=place.lon)
+        params["rad"] = RAD
+        if place.precision == "state":
+            nearest = (
+                f"(SELECT min({HAVERSINE.replace('x.', 'o.')}) FROM placed o WHERE o.id = x.id)"
             )
+            state = kw_term("office_state", place.state or "")
+            self._holding([*terms, state], into, f"x.id, {nearest}, 0", where, params)
         else:
             unit = KM_PER_MILE if args["unit"] == "mi" else 1.0
             params["radius"] = args["radius"] * unit
@@ -426,39 +466,86 @@ class Reference:
                 FROM json_each(:ranges) r CROSS JOIN offices x
                     ON x.cell BETWEEN r.value ->> 0 AND r.value ->> 1
                 WHERE {where} GROUP BY x.id HAVING km <= :radius""",
-                params,
+                {**params, **self._masks(terms)},
             )
-        if args.get("video") is True and place.state:  # remote: licensed in the state
-            params["t"] = self.kw.get(kw_term("licensed", place.state), (-1,))[0]
-            self.conn.execute(
-                f"""INSERT OR IGNORE INTO {into} (id, km, remote)
-                SELECT x.id, NULL, 1 FROM post x WHERE x.tid = :t AND {where}""",
-                params,
-            )
+        if args.get("video") is True and place.state:
+            licensed = kw_term("licensed", place.state)
+            self._holding([*terms, licensed], into, "x.id, NULL, 1", where, params)
 
-    def _text(self, concepts: list[Concept]) -> list[list[Any]]:
-        """The query's terms as [tid, concept, word] rows (word -1: a listed taxonomy term),
-        as match_concept reads each concept."""
-        rows: list[list[Any]] = []
-        self.words: list[list[int]] = []  # per concept, its words' numbers
-        word = 0
+    def _masks(self, terms: list[str]) -> dict[str, int]:
+        """The parameters :m0.. of `self.bits` that require every term."""
+        masks = {f"m{j}": 0 for j in range(self.nb)}
+        for t in terms:
+            bit = self.kw[t][2]
+            assert bit is not None, t
+            masks[f"m{bit // 63}"] |= 1 << bit % 63
+        return masks
+
+    def _match(
+        self, concepts: list[Concept], local: bool, keep: str | None, params: dict[str, Any]
+    ) -> str:
+        """Fill `hits` with the candidates (without a place: the documents passing `keep`) that
+        match every concept, and return the SQL of their score (query.scores: per concept, 10
+        for a listed taxonomy term, plus the BM25 weights of its words' terms when every word
+        is in the name or the bio). Each posting of a query term is added to its document's
+        row: the concepts it lists and words it holds (bits of `f`), text scores per concept
+        summed in the engine's order."""
+        rows, words = self._query_terms(concepts)
+        if len(concepts) > CONCEPTS or WORD_BIT + sum(map(len, words)) > 63:
+            raise ValueError("too many words for the reference")
+        n = range(len(concepts))
+        text = [f"IIF(q.c = {c} AND q.bit >= {WORD_BIT}, p.w, 0.0)" for c in n]
+        if local:  # each candidate's postings of the query's terms: one lookup each
+            source = "temp.cand x CROSS JOIN q CROSS JOIN post p ON p.tid = q.tid AND p.id = x.id"
+            columns = "x.km, x.remote"
+        else:
+            source, columns = "q CROSS JOIN post p ON p.tid = q.tid", "NULL, 0"
+        self.conn.execute(
+            f"""WITH q(tid, c, bit) AS MATERIALIZED
+                (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:q))
+            INSERT INTO temp.hits (id, km, remote, f, {", ".join(f"t{c}" for c in n)})
+            SELECT p.id, {columns}, 1 << q.bit, {", ".join(text)} FROM {source} WHERE true
+            ON CONFLICT (id) DO UPDATE SET f = f | excluded.f,
+                {", ".join(f"t{c} = t{c} + excluded.t{c}" for c in n)}""",
+            {"q": json.dumps(rows)},
+        )
+        score, match = "0.0", []
+        for c, mine in enumerate(words):
+            held = sum(1 << WORD_BIT + k for k in mine)
+            in_text = f"(f & {held}) = {held}" if mine else "0"
+            score = (
+                f"(({score} + {STRUCTURED_SCORE} * ((f >> {c}) & 1)) + IIF({in_text}, t{c}, 0.0))"
+            )
+            match.append(f"((f >> {c}) & 1 OR {in_text})")
+        # A document with a posting of the only concept's only word (or term) matches.
+        if len(concepts) > 1 or len(words[0]) > 1 or keep:
+            drop = f"NOT ({' AND '.join(match)})" + (f" OR NOT {keep}" if keep else "")
+            self.conn.execute(f"DELETE FROM temp.hits WHERE {drop}", params)
+        return score
+
+    def _query_terms(self, concepts: list[Concept]) -> tuple[list[list[int]], list[list[int]]]:
+        """The query's terms as [term number, concept, bit of f] rows, and each concept's
+        words (numbers k: bit WORD_BIT + k), as match_concept reads the concepts."""
+        rows: list[list[int]] = []
+        words: list[list[int]] = []
+        k = 0
         for c, concept in enumerate(concepts):
             for res in concept.terms:
                 kind = "format" if res.term.kind == "session_format" else res.term.kind
                 if (found := self.kw.get(f"{kind}:{res.term.slug}")) is not None:
-                    rows.append([found[0], c, -1])
+                    rows.append([found[0], c, c])
             mine: list[int] = []
             if not concept.structured_only:
-                words = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
+                texts = [w for w in _WORD.findall(concept.text) if w.lower() not in STOP_WORDS]
                 if concept.terms:
-                    words = [w for w in words if w.lower() not in QUALIFIERS] or words
+                    texts = [w for w in texts if w.lower() not in QUALIFIERS] or texts
                 fuzzy = not concept.terms or concept.corrected
-                for text in words or [concept.text]:
-                    rows += [[tid, c, word] for tid in self._word_terms(text, fuzzy)]
-                    mine.append(word)
-                    word += 1
-            self.words.append(mine)
-        return rows
+                for text in texts or [concept.text]:
+                    rows += [[tid, c, WORD_BIT + k] for tid in self._word_terms(text, fuzzy)]
+                    mine.append(k)
+                    k += 1
+            words.append(mine)
+        return rows, words
 
     def _word_terms(self, word: str, fuzzy: bool) -> list[int]:
         """Term numbers a query word matches in names and bios (Snapshot.text_match): its
@@ -493,65 +580,25 @@ class Reference:
             found += [vocab[m] for m in sorted(m for m, _, _ in near)]
         return found
 
-    def _match(self, q: list[list[Any]], local: bool, keep: str, params: dict[str, Any]) -> None:
-        """Keep the candidates (without a place: the documents passing `keep`) that match
-        every concept, scored as query.scores: per concept, 10 for a listed term, plus the BM25
-        weights of its words' terms when every word is in the name or the bio."""
-        cols, score, match = [], "0.0", []
-        for c, words in enumerate(self.words):
-            cols.append(f"max(q.c = {c} AND q.k < 0) AS s{c}")
-            cols += [f"max(q.k = {k}) AS w{k}" for k in words]
-            cols.append(f"total(CASE WHEN q.c = {c} AND q.k >= 0 THEN p.w END) AS t{c}")
-            text = " AND ".join(f"w{k}" for k in words) or "0"
-            score = f"(({score} + {STRUCTURED_SCORE} * s{c}) + IIF({text}, t{c}, 0.0))"
-            match.append(f"(s{c} OR ({text}))")
-        if local:  # each candidate's postings of the query's terms: one lookup each
-            source = "temp.cand x CROSS JOIN q CROSS JOIN post p ON p.tid = q.tid AND p.id = x.id"
-            keys, carry, group = (
-                "x.id AS id, x.km AS km, x.remote AS remote",
-                "m.km, m.remote",
-                "x.id",
-            )
-        else:  # the query's postings, then the filters
-            source, keys, carry, group = (
-                "q CROSS JOIN post p ON p.tid = q.tid",
-                "p.id AS id",
-                "NULL, 0",
-                "p.id",
-            )
-        params["q"] = json.dumps(q)
-        self.conn.execute(
-            f"""INSERT INTO temp.hits (id, km, remote, score)
-            WITH q(tid, c, k) AS MATERIALIZED
-                (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:q)),
-            m AS (SELECT {keys}, {", ".join(cols)} FROM {source} GROUP BY {group})
-            SELECT m.id, {carry}, {score} FROM m WHERE {" AND ".join(match)}{keep}""",
-            params,
-        )
-
     @staticmethod
-    def _order(args: dict[str, Any], place: Any, concepts: list[Concept]) -> str:
+    def _order(args: dict[str, Any], place: Any, score: str) -> str:
         """evaluate.Outcome.page: nearest first with a place and no text, else most relevant
         first; remote ones after local ones; ties by therapist id."""
-        distance = "CASE WHEN remote THEN 0.0 ELSE coalesce(km, 9e999) END" if place else "0.0"
+        distance = "IIF(remote, 0.0, coalesce(km, 9e999))" if place else "0.0"
         sort = args.get("sort")
         if sort == "distance" or (sort is None and place is not None and not args.get("q")):
-            return f"remote, {distance}, coalesce(score, 0.0) DESC, id"
-        if concepts:
-            return f"score DESC, remote, {distance}, id"
+            return f"remote, {distance}, {score} DESC, id"
+        if score != "0.0":
+            return f"{score} DESC, remote, {distance}, id"
         return "id"  # no ranking asked for: index order, which is id order when built in one go
 
     def _facets(self) -> dict[str, dict[str, int]]:
-        """Counts of each facet value over the results: three lanes per summed column."""
+        """Counts of each facet value over the results, from the summed lane columns."""
         out: dict[str, dict[str, int]] = {name: {} for name in FACET_KINDS}
         sums = self.conn.execute(self.facet_sql).fetchone()
-        mask = (1 << LANE_BITS) - 1
-        for j, total in enumerate(sums):
-            total = int(total)
-            for lane in range(LANES):
-                if count := total >> LANE_BITS * lane & mask:
-                    name, _, value = self.lanes[j * LANES + lane].partition(":")
-                    out[name][value] = count
+        for col, shift, mask, name, value in self.lanes:
+            if count := sums[col] >> shift & mask:
+                out[name][value] = count
         return out
 
 
@@ -618,10 +665,10 @@ def open_reference(instance: Path, rebuild: bool = False) -> tuple[Path, dict[st
     """The instance's reference file, built when missing, stale or asked for."""
     db, path = instance / "directory.sqlite3", instance / "reference.sqlite3"
     marker = instance / "reference.json"
-    state = source_state(db)
-    built = json.loads(marker.read_text()) if marker.exists() else None
-    if rebuild or built is None or built.get("source") != state or not path.exists():
-        built = {**build_reference(db, path), "source": state}
+    state = {"source": source_state(db), "format": FORMAT}
+    built = json.loads(marker.read_text()) if marker.exists() else {}
+    if rebuild or any(built.get(k) != v for k, v in state.items()) or not path.exists():
+        built = {**build_reference(db, path), **state}
         marker.write_text(json.dumps(built))
     return path, built
 
