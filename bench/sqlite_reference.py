@@ -14,7 +14,7 @@ database (read only, the source of truth):
 - `placed`: the same offices by therapist (distance to the nearest office of any result);
 - `post`: postings (term, id) WITHOUT ROWID: structured terms carry the filter bits, text
   terms ("body:anxieti", "name:jose") a BM25 weight precomputed with the engine's formula;
-- `terms`: each term's number and document frequency.
+- `terms`: each term's number, document frequency, filter bit and facet lane.
 
 Before timing, every query's total, page of ids in order and facet counts must agree with
 `find_page`; then both are timed interleaved in one process (wall and thread CPU time).
@@ -87,12 +87,12 @@ def _ro(path: str | Path) -> sqlite3.Connection:
 
 def source_state(db: str | Path) -> list[Any]:
     """What identifies the source's content: a reference built from another state is stale."""
-    with _ro(db) as src:
-        return list(
-            src.execute(
-                f"SELECT count(*), max(id), max(modified_at) FROM therapists WHERE {SHOWN}"
-            ).fetchone()
-        )
+    src = _ro(db)
+    try:
+        sql = f"SELECT count(*), max(id), max(modified_at) FROM therapists WHERE {SHOWN}"
+        return list(src.execute(sql).fetchone())
+    finally:
+        src.close()
 
 
 def _structured(row: sqlite3.Row, licences: Iterable[str], states: Iterable[str]) -> set[str]:
@@ -164,14 +164,15 @@ def build_reference(db: str | Path, target: str | Path) -> dict[str, Any]:
     tf = np.array(post_tf, dtype=np.float64)
     text_df = np.bincount(np.array(post_term), minlength=len(text))
     weights = np.zeros(len(tf))
+    # math.log, not numpy's: the engine takes the logarithm of one term at a time.
+    idf = np.array([math.log(max(1, n) / (int(df) + 1)) + 1.0 for df in text_df])
     field_of = np.array([t.startswith("body:") for t in text])[np.array(post_term)]
     for field, is_body in (("body", True), ("name", False)):
         exact = np.array(lengths[field], dtype=np.int64)
         stored = np.array([byte_to_length(length_to_byte(x)) for x in range(exact.max() + 1)])
         avg = (float(exact.sum()) / max(1, n)) or 1.0
-        idf = {i: math.log(max(1, n) / (text_df[i] + 1)) + 1.0 for i in range(len(text))}
         sel = field_of == is_body
-        idf_of = np.array([idf[i] for i in np.array(post_term)[sel]])
+        idf_of = idf[np.array(post_term)[sel]]
         norm = K1 * ((1 - B) + B * stored[exact[docs_of[sel]]] / avg)
         t = tf[sel]
         weights[sel] = BOOST[field] * idf_of * t * (K1 + 1) / (t + norm)
