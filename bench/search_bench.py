@@ -5,8 +5,9 @@
 Needs an instance folder with an ingested database and index (bench/ingest_bench.py leaves one
 with 100,000 profiles). For a fixed mix of typical queries it reports in-process latency
 (median and p99) of the search layer (place, filters, text, facet counts over the whole result
-set, the page of ids), the same queries on an SQLite FTS5 + R*Tree build of the same data
-(bench/sqlite_reference.py) with the ratio ours / SQLite, and HTTP throughput of the full API
+set, the page of ids), the same queries answered by an SQLite reference built from the same
+database (bench/sqlite_reference.py: checked to give our answers, then timed interleaved with
+ours) with the ratio ours / SQLite, and HTTP throughput of the full API
 under gunicorn with 2 workers (driven by wrk) with each worker's resident memory.
 """
 
@@ -30,48 +31,7 @@ from report import ROOT, write_report
 
 sys.path.insert(0, str(ROOT))
 
-PLACES = [
-    ("10001", 40.7506, -73.9972, "NY"),
-    ("60614", 41.9227, -87.6533, "IL"),
-    ("94110", 37.7484, -122.4156, "CA"),
-    ("78701", 30.2711, -97.7437, "TX"),
-    ("02139", 42.3647, -71.1042, "MA"),
-]
-SPECIALTIES = ["polyamory", "attachment", "communication", "infidelity", "lgbtq"]
-PHRASES = [
-    "attachment trust",
-    "emotionally focused",
-    "sex therapy",
-    "communication",
-    "blended family",
-]
-WORDS = ["anxiety", "grief", "gottman", "trauma emdr", "jose", "burnout", "intimacy", "depression"]
-
-
-def mix() -> dict[str, list[dict]]:
-    """The fixed query mix: kind -> list of (our params, reference kwargs)."""
-    place_filters, place_text, text = [], [], []
-    for i, (zip_code, lat, lon, state) in enumerate(PLACES):
-        spec = SPECIALTIES[i % len(SPECIALTIES)]
-        ours = {"near": zip_code, "couples": "true", "specialty": spec, "video": "true"}
-        ref = {
-            "lat": lat,
-            "lon": lon,
-            "radius_km": 25 * 1.609344,
-            "state": state,
-            "couples": True,
-            "specialties": [spec],
-            "video": True,
-        }
-        place_filters.append((ours, ref))
-        place_text.append(({**ours, "q": PHRASES[i]}, {**ref, "q": PHRASES[i]}))
-    for word in WORDS:
-        text.append(({"q": word}, {"q": word}))
-    return {
-        "place+filters+facets": place_filters,
-        "place+filters+q+facets": place_text,
-        "q alone": text,
-    }
+from bench.sqlite_reference import compare, mix  # noqa: E402  (the query mix is shared)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -83,32 +43,25 @@ def ours_in_process(instance: str, runs: int) -> tuple[dict, object]:
     from werkzeug.datastructures import MultiDict
 
     from directory import create_app
-    from directory.parts import geocoder, search_engine, taxonomy
-    from directory.search.evaluate import search
-    from directory.search.facets import facet_counts
     from directory.search.params import load_args
+    from directory.search.response import find_page
 
     app = create_app(instance_path=instance)
     out = {}
     with app.app_context():
-        engine, tax, geo = search_engine(), taxonomy(), geocoder()
 
-        def run(params: dict) -> int:
-            args = load_args(MultiDict(params))
-            snap, outcome = search(args, engine=engine, taxonomy=tax, geocoder=geo)
-            page = outcome.page(0, args["per_page"])
-            facet_counts(snap, outcome.mask, tax)
-            return outcome.total + len(page) * 0
+        def run(params: dict) -> int:  # the index-only half of a search: page, facets
+            return find_page(load_args(MultiDict(params))).total
 
         started = time.perf_counter()
         for queries in mix().values():  # warm-up: opens the snapshot and its caches
-            for params, _ in queries:
+            for params in queries:
                 run(params)
         out["warm_up_seconds"] = round(time.perf_counter() - started, 2)
         for kind, queries in mix().items():
             times, totals = [], []
             for _ in range(runs):
-                for params, _ in queries:
+                for params in queries:
                     t = time.perf_counter()
                     totals.append(run(params))
                     times.append((time.perf_counter() - t) * 1000)
@@ -118,31 +71,6 @@ def ours_in_process(instance: str, runs: int) -> tuple[dict, object]:
                 "mean_total": round(statistics.mean(totals)),
             }
     return out, app
-
-
-def reference(instance: str, runs: int) -> dict:
-    from bench.sqlite_reference import ReferenceSearch, build_reference
-
-    db = Path(instance) / "directory.sqlite3"
-    path = Path(instance) / "reference.sqlite3"
-    if not path.exists() or path.stat().st_mtime < db.stat().st_mtime:
-        build_reference(str(db), str(path))
-    ref = ReferenceSearch(str(path))
-    out = {}
-    for kind, queries in mix().items():
-        for _, kwargs in queries:
-            ref.search(**kwargs)
-        times = []
-        for _ in range(runs):
-            for _, kwargs in queries:
-                t = time.perf_counter()
-                ref.search(**kwargs)
-                times.append((time.perf_counter() - t) * 1000)
-        out[kind] = {
-            "median_ms": round(statistics.median(times), 2),
-            "p99_ms": round(percentile(times, 99), 2),
-        }
-    return out
 
 
 def http(instance: str, seconds: int, cache: bool) -> dict:
@@ -171,7 +99,7 @@ def http(instance: str, seconds: int, cache: bool) -> dict:
         cwd=ROOT,
     )
     try:
-        urls = [f"/api/v1/therapists?{urlencode(p)}" for qs in mix().values() for p, _ in qs]
+        urls = [f"/api/v1/therapists?{urlencode(p)}" for qs in mix().values() for p in qs]
         _wait(port)
         for _ in range(3):  # both workers open their snapshot and caches
             for url in urls:
@@ -246,13 +174,12 @@ def main() -> None:
     report: dict = {}
     report["ours"], _ = ours_in_process(instance, args.runs)
     print("ours", json.dumps(report["ours"]), flush=True)
-    if not args.skip_sqlite:
-        report["sqlite"] = reference(instance, args.runs)
+    if not args.skip_sqlite:  # checked against our answers first, then timed interleaved
+        report["sqlite"] = compare(Path(instance), args.runs, warmup=3)
         report["ratio_ours_to_sqlite"] = {
-            kind: round(report["ours"][kind]["median_ms"] / v["median_ms"], 2)
-            for kind, v in report["sqlite"].items()
+            kind: v["ratio_wall"] for kind, v in report["sqlite"]["classes"].items()
         }
-        print("sqlite", json.dumps(report["sqlite"]), flush=True)
+        print("sqlite", json.dumps(report["ratio_ours_to_sqlite"]), flush=True)
     if not args.skip_http:
         report["http_uncached"] = http(instance, args.seconds, cache=False)
         print("http uncached", report["http_uncached"]["requests_per_second"], flush=True)
