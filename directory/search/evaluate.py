@@ -77,7 +77,7 @@ class Outcome:
     def page(self, start: int, count: int) -> list[Hit]:
         """Hits start..start+count in final order: with a place and no free text, nearest
         first; with free text, most relevant first; ties by therapist id. Without either,
-        in index order."""
+        by therapist id."""
         docs, wanted = self.docs, start + count
         n = len(docs)
         if not n or start >= n:
@@ -91,7 +91,12 @@ class Outcome:
             # office comes after every local one with a distance.
             distance = np.where(remote, 0.0, np.where(np.isnan(self.km), np.inf, self.km))
         if not self.by_distance and self.scores is None:
-            top = np.arange(start, min(n, wanted))  # no ranking asked for: index order
+            # Nothing to rank by: by therapist id, so that every node pages alike whatever
+            # order its index holds the documents in (a rebuild and a long run of edits
+            # leave them in different orders).
+            ids = self.ids.of(docs)
+            keep = np.argpartition(ids, wanted - 1)[:wanted] if n > wanted else np.arange(n)
+            top = keep[np.argsort(ids[keep])][start:wanted]
         else:
             # The first key alone, coarsened so that it never contradicts the full order,
             # keeps every document that can be on the page; only those are sorted in full.

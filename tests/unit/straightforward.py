@@ -100,8 +100,10 @@ def answer(
             return (remote, far, -score, doc.therapist_id)
         return (-score, remote, far, doc.therapist_id)
 
-    if by_distance or concepts:  # otherwise in index order, as the engine gives them
+    if by_distance or concepts:
         found.sort(key=key)
+    else:  # nothing to rank by: by therapist id, the same on every node
+        found.sort(key=lambda hit: hit[0].therapist_id)
     start = (args["page"] - 1) * args["per_page"]
     page = [(d.therapist_id, km, remote, score) for d, km, remote, score in found][
         start : start + args["per_page"]
