@@ -23,6 +23,7 @@ from . import (
     partners,
     parts,
 )
+from .json_provider import OrjsonProvider
 from .settings import configure
 
 PACKAGE = Path(__file__).resolve().parent
@@ -39,6 +40,7 @@ def create_app(
         instance_relative_config=True,
         template_folder=str(templates_folder()),
     )
+    app.json = OrjsonProvider(app)
     configure(app, test_config)
     # The parts every feature uses, then the features, each registering its own routes,
     # limits and commands. `limits` comes before the features that limit their routes.
