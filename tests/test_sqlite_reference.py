@@ -31,11 +31,13 @@ QUERIES = [
 ]
 
 
+# The reference reads an SQLite database: a run on PostgreSQL leaves this module out.
+pytestmark = pytest.mark.sqlite_only
+
+
 @pytest.fixture(scope="module")
 def instance(db_kind, migrated_template, tmp_path_factory):
     """An app over the corpus and 200 synthetic profiles, and its reference file."""
-    if db_kind != "sqlite":
-        pytest.skip("the reference reads an SQLite database")
     from directory import create_app
 
     tmp = tmp_path_factory.mktemp("reference")
