@@ -123,6 +123,13 @@ SETTINGS = (
         "this node's index lock before it gives up, naming the holder. Web requests that "
         "write (the admin API) wait 3 seconds at most; their changes wait in the change log.",
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Number of reverse proxies in front of the service whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are trusted (Werkzeug's ProxyFix). 0: the connecting address is "
+        "the client's, and a forged `X-Forwarded-For` changes nothing. Behind one nginx: 1.",
+    ),
     Setting("SOURCE", "default", "Default `--source` name for `ingest`."),
 )
 
@@ -150,4 +157,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if app.config["ADMIN_TOKEN"] is not None:
         app.config["ADMIN_TOKEN"] = str(app.config["ADMIN_TOKEN"])
+    app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"] or 0)
+    if app.config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("DIRECTORY_TRUSTED_PROXIES is a number of proxies: 0 or more")
     os.makedirs(app.config["INDEX_DIR"], exist_ok=True)
