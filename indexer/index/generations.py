@@ -3,6 +3,7 @@
 Layout of an index directory::
 
     CURRENT              name of the live generation, replaced atomically
+    HEARTBEAT            the follower's (`index sync --follow`) last beat: time, position, pid
     gen-000001/          a complete Whoosh index plus state.json (the change id it reflects)
     .lock                serialises writers on this node (sync, bulk ingests, the switch of
                          a rebuild) and records who holds it (locking.py)
@@ -17,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +229,49 @@ class IndexStore:
         since = self.state(name)["change_id"] if name else 0
         with sessions() as session:
             return session.scalar(select(func.count()).where(Change.id > since)) or 0
+
+    def lag(self, session: Session) -> dict[str, Any]:
+        """How far the live generation is behind the database: its position, the newest change
+        id, the rows between (`changes_behind`) and the age in seconds of the oldest of them
+        (`lag_seconds`, 0 when there is none). Change ids are in commit order
+        (indexer/changelog.py), so the oldest unapplied change is the one after the position."""
+        name = self.current(strict=False)
+        position = int(self.state(name)["change_id"]) if name else 0
+        latest = session.scalar(select(func.max(Change.id))) or 0
+        oldest = session.scalar(
+            select(Change.changed_at).where(Change.id > position).order_by(Change.id).limit(1)
+        )
+        seconds = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite keeps UTC without a zone
+                oldest = oldest.replace(tzinfo=UTC)
+            seconds = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+        return {
+            "position": position,
+            "latest": latest,
+            "changes_behind": max(0, latest - position),
+            "lag_seconds": round(seconds, 3),
+        }
+
+    def write_heartbeat(self, **fields: Any) -> None:
+        """The follower's beat: when, which process, and what it says (`status`, `change_id`,
+        ...), replaced atomically in HEARTBEAT."""
+        beat = {"at": time.time(), "pid": os.getpid(), "host": socket.gethostname(), **fields}
+        tmp = self.root / f"HEARTBEAT.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(beat))
+        os.replace(tmp, self.root / "HEARTBEAT")
+
+    def heartbeat(self) -> dict[str, Any] | None:
+        """The follower's last beat with its age in seconds, or None when no follower ever ran
+        on this node (or its file cannot be read)."""
+        try:
+            beat = json.loads((self.root / "HEARTBEAT").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(beat, dict) or not isinstance(beat.get("at"), int | float):
+            return None
+        beat["age_seconds"] = round(max(0.0, time.time() - beat["at"]), 3)
+        return beat
 
     def bulk_writer(self, procs: int = 2, lock_timeout: float | None = None) -> BulkWriter:
         """A writer for a large ingest: documents are indexed while the run stores them. It
