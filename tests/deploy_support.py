@@ -381,14 +381,14 @@ end
 
 
 def requests_per_second(url: str, paths: list[str], seconds: float, work: Path) -> dict:
-    """Requests/s on `url` for a mix of GET `paths` in turn: wrk (2 threads, 8 connections)
+    """Requests/s on `url` for a mix of GET `paths` in turn: wrk (1 thread, 8 connections)
     when installed, else a Python client of 8 threads. Non-2xx answers are counted."""
     wrk = shutil.which("wrk")
     if wrk:
         script = work / "mix.lua"
         script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
         out = subprocess.run(
-            [wrk, "-t2", "-c8", f"-d{seconds:g}s", "-s", str(script), url],
+            [wrk, "-t1", "-c8", f"-d{seconds:g}s", "-s", str(script), url],
             capture_output=True,
             text=True,
             check=True,
