@@ -97,6 +97,12 @@ def _sync() -> dict[str, Any]:
         "max_lag_seconds": limits["lag_seconds"],
         "heartbeat": store.heartbeat(),
     }
-    if over:
+    if lag["diverged"]:
+        answer["ok"] = False
+        answer["error"] = (
+            "the index reflects changes this database does not have (restored from an older "
+            "backup?): its follower rebuilds it, or run `flask index rebuild`"
+        )
+    elif over:
         answer["error"] = "the index is behind the database: " + ", ".join(over)
     return answer

@@ -467,6 +467,12 @@ class SyncCheckSchema(ResponseSchema):
     lag_seconds = fields.Float(
         metadata=_d("Age of the oldest change this node has not applied (0 when none).")
     )
+    diverged = fields.Boolean(
+        metadata=_d(
+            "The index reflects a change this database does not have (restored from an "
+            "older backup): it needs a rebuild."
+        )
+    )
     max_lag_changes = fields.Float(
         allow_none=True, metadata=_d("DIRECTORY_READY_MAX_LAG_CHANGES (null: no limit).")
     )

@@ -95,7 +95,10 @@ class IndexStore:
             return {"change_id": 0}
 
     def write_state(self, name: str, **state: Any) -> None:
-        """Update a generation's state.json atomically."""
+        """Update a generation's state.json atomically. A new `change_id` without its
+        `change_stamp` forgets the old stamp (see `diverged`)."""
+        if "change_id" in state:
+            state.setdefault("change_stamp", None)
         path = self.root / name / "state.json"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({**self.state(name), **state}))
@@ -180,6 +183,7 @@ class IndexStore:
         name = self.new_generation()
         with sessions() as session:
             snapshot = session.scalar(select(func.max(Change.id))) or 0
+            stamp = change_stamp(session, snapshot)
             ix = self.open(name)
             writer = ChunkedWriter(ix, procs=procs, processes=procs > 1)
             try:
@@ -193,7 +197,7 @@ class IndexStore:
                 ix.close()
             count = writer.documents
         self.write_columns(name, force=True)  # not live yet: no lock needed
-        self.write_state(name, change_id=snapshot, built_at=time.time())
+        self.write_state(name, change_id=snapshot, change_stamp=stamp, built_at=time.time())
         if before_switch is not None:
             before_switch(name)
         with self.lock(lock_timeout):
@@ -215,6 +219,11 @@ class IndexStore:
             # Writer processes only pay for themselves on large builds.
             procs = 2 if self.pending(sessions) > 5000 else 1
             return self.rebuild(sessions, procs=procs, lock_timeout=lock_timeout)
+        with sessions() as session:
+            if self.diverged(session, name):
+                # The database is not the one this index followed (restored from an older
+                # backup, or replaced): only a rebuild from it is right.
+                return self.rebuild(sessions, procs=2, lock_timeout=lock_timeout)
         started = time.perf_counter()
         with self.lock(lock_timeout):
             name = self.current() or name
@@ -229,6 +238,18 @@ class IndexStore:
         since = self.state(name)["change_id"] if name else 0
         with sessions() as session:
             return session.scalar(select(func.count()).where(Change.id > since)) or 0
+
+    def diverged(self, session: Session, name: str) -> bool:
+        """Whether the database lacks the change this generation's position names, or holds
+        another one under its id: after a restore from an older backup (or pointing the node
+        at another database) the position means nothing, and following the log from it would
+        skip changes and keep profiles the database no longer has."""
+        state = self.state(name)
+        position = int(state.get("change_id") or 0)
+        if position == 0:
+            return False
+        stamp, known = change_stamp(session, position), state.get("change_stamp")
+        return stamp is None or (known is not None and stamp != known)
 
     def lag(self, session: Session) -> dict[str, Any]:
         """How far the live generation is behind the database: its position, the newest change
@@ -251,6 +272,7 @@ class IndexStore:
             "latest": latest,
             "changes_behind": max(0, latest - position),
             "lag_seconds": round(seconds, 3),
+            "diverged": bool(name) and self.diverged(session, name or ""),
         }
 
     def write_heartbeat(self, **fields: Any) -> None:
@@ -288,7 +310,7 @@ class IndexStore:
             while True:
                 with sessions() as session:
                     rows = session.execute(
-                        select(Change.id, Change.therapist_id)
+                        select(Change.id, Change.therapist_id, Change.changed_at)
                         .where(Change.id > since)
                         .order_by(Change.id)
                         .limit(chunk)
@@ -299,7 +321,11 @@ class IndexStore:
                     docs = list(documents(session, SHOWN, Therapist.id.in_(ids)))
                 replace_documents(ix, ids, docs)
                 since = rows[-1].id
-                self.write_state(name, change_id=since)
+                self.write_state(
+                    name,
+                    change_id=since,
+                    change_stamp=_stamp(rows[-1].therapist_id, rows[-1].changed_at),
+                )
                 applied += len(rows)
         finally:
             ix.close()
@@ -310,3 +336,17 @@ class IndexStore:
         for path in self.root.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def change_stamp(session: Session, change_id: int) -> str | None:
+    """What identifies change `change_id` in this database (its therapist and time: to the
+    microsecond on PostgreSQL, to the second on SQLite), or None when there is no such
+    change."""
+    row = session.execute(
+        select(Change.therapist_id, Change.changed_at).where(Change.id == change_id)
+    ).first()
+    return _stamp(row.therapist_id, row.changed_at) if row is not None else None
+
+
+def _stamp(therapist_id: int, changed_at: datetime) -> str:
+    return f"{therapist_id}@{changed_at.isoformat()}"
