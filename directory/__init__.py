@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     api,
@@ -59,7 +60,18 @@ def create_app(
         embed,
     ):
         part.init_app(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address (rate limits) and scheme
+    (HSTS) are the ones the nearest of them saw: ProxyFix takes the address that many hops
+    from the right of `X-Forwarded-For`, which a client cannot forge through a proxy that
+    appends to it. Hosts are not taken from `X-Forwarded-Host`: the proxy passes `Host`."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def templates_folder() -> Path:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,8 +15,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from indexer.index import IndexLocked, IndexStore
+from indexer.index import IndexLocked, IndexStore, IndexUnavailable
 from indexer.index.locking import describe as describe_holder
 from indexer.pipeline import run_ingest
 from indexer.readers import FORMATS, ReaderError, file_size
@@ -175,21 +177,75 @@ def rebuild_command(procs: int) -> None:
 @click.option("--follow", is_flag=True, help="Keep following the change log until stopped.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 def sync_command(follow: bool, interval: float) -> None:
-    """Bring this node's index up to date with changes made to the database elsewhere."""
-    store, sessions = command_store(), db.sessions()
-    while True:
-        try:
-            result = store.sync(sessions)
-        except IndexLocked as err:
-            raise click.ClickException(str(err)) from err
-        if result.applied or not follow:
-            click.echo(
-                f"{result.generation}: applied {result.applied} changes "
-                f"(change log at {result.change_id})"
-            )
-        if not follow:
-            return
-        time.sleep(interval)
+    """Bring this node's index up to date with changes made to the database elsewhere.
+
+    With --follow it keeps doing so, as a long-running process beside the web workers: it
+    writes a heartbeat (HEARTBEAT in the index directory: time, position, status) after each
+    poll, survives a database that is briefly down, and stops cleanly on SIGTERM or Ctrl-C,
+    after the sync under way."""
+    if follow:
+        follow_changes(index_store(), db.sessions(), interval)
+        return
+    try:
+        result = command_store().sync(db.sessions())
+    except IndexLocked as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(
+        f"{result.generation}: applied {result.applied} changes (change log at {result.change_id})"
+    )
+
+
+# A follower waits this long for the node's lock (held by an ingest or a rebuild's switch)
+# before it beats "waiting" and tries again.
+FOLLOW_LOCK_WAIT = 5.0
+
+
+def follow_changes(store: IndexStore, sessions: sessionmaker[Session], interval: float) -> None:
+    """`index sync --follow`: sync, beat, sleep, until SIGTERM or SIGINT."""
+    stop = threading.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
+    click.echo(
+        f"following the change log into {store.root} every {interval:g} s "
+        f"(pid {os.getpid()}; SIGTERM stops)",
+        err=True,
+    )
+    said = None  # the last trouble reported, so that a long one is said once
+    try:
+        while not stop.is_set():
+            try:
+                result = store.sync(sessions, lock_timeout=FOLLOW_LOCK_WAIT)
+            except (IndexLocked, IndexUnavailable, SQLAlchemyError, OSError) as err:
+                status = "waiting" if isinstance(err, IndexLocked) else "error"
+                message = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                store.write_heartbeat(status=status, error=message, **_position(store))
+                if message != said:
+                    click.echo(f"{status}: {message} (trying again)", err=True)
+                    said = message
+            else:
+                said = None
+                store.write_heartbeat(
+                    status="following",
+                    generation=result.generation,
+                    change_id=result.change_id,
+                    applied=result.applied,
+                )
+                if result.applied:
+                    click.echo(
+                        f"{result.generation}: applied {result.applied} changes "
+                        f"(change log at {result.change_id})"
+                    )
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.write_heartbeat(status="stopped", **_position(store))
+    click.echo("stopped", err=True)
+
+
+def _position(store: IndexStore) -> dict[str, object]:
+    name = store.current(strict=False)
+    return {"generation": name, "change_id": store.state(name)["change_id"] if name else 0}
 
 
 @index_cli.command("status")
@@ -198,6 +254,7 @@ def status_command() -> None:
     store = index_store()
     status = store.status()
     status["pending_changes"] = store.pending(db.sessions())
+    status["follower"] = store.heartbeat()
     click.echo(json.dumps(status, indent=2))
 
 

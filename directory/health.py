@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,9 +29,12 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready when the database answers and the index answers a tiny query: the generation,
-    its document count and the change-log position; 503 with the reason otherwise."""
+    """Ready when the database answers, the index answers a tiny query (the generation, its
+    document count and the change-log position) and the index is not further behind the
+    database than READY_MAX_LAG_CHANGES / READY_MAX_LAG_SECONDS allow (with the follower's
+    last heartbeat); 503 with the reason otherwise."""
     checks = {"database": _database(), "index": _index()}
+    checks["sync"] = _sync() if checks["database"]["ok"] else {"ok": False, "error": "no database"}
     ready = all(c["ok"] for c in checks.values())
     body = {"status": "ready" if ready else "not_ready", "checks": checks}
     return jsonify(body), 200 if ready else 503
@@ -69,3 +72,37 @@ def _index() -> dict[str, Any]:
         "change_id": state.get("change_id", 0),
         "built_at": state.get("built_at"),
     }
+
+
+def _sync() -> dict[str, Any]:
+    """This node's lag behind the database's change log, against the configured limits."""
+    store = index_store()
+    try:
+        lag = store.lag(db.session())
+    except SQLAlchemyError as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    limits = {
+        "changes_behind": current_app.config["READY_MAX_LAG_CHANGES"],
+        "lag_seconds": current_app.config["READY_MAX_LAG_SECONDS"],
+    }
+    over = [
+        f"{name} {lag[name]:g} > {limit:g}"
+        for name, limit in limits.items()
+        if limit is not None and lag[name] > limit
+    ]
+    answer: dict[str, Any] = {
+        "ok": not over,
+        **lag,
+        "max_lag_changes": limits["changes_behind"],
+        "max_lag_seconds": limits["lag_seconds"],
+        "heartbeat": store.heartbeat(),
+    }
+    if lag["diverged"]:
+        answer["ok"] = False
+        answer["error"] = (
+            "the index reflects changes this database does not have (restored from an older "
+            "backup?): its follower rebuilds it, or run `flask index rebuild`"
+        )
+    elif over:
+        answer["error"] = "the index is behind the database: " + ", ".join(over)
+    return answer

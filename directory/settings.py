@@ -123,6 +123,25 @@ SETTINGS = (
         "this node's index lock before it gives up, naming the holder. Web requests that "
         "write (the admin API) wait 3 seconds at most; their changes wait in the change log.",
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Number of reverse proxies in front of the service whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are trusted (Werkzeug's ProxyFix). 0: the connecting address is "
+        "the client's, and a forged `X-Forwarded-For` changes nothing. Behind one nginx: 1.",
+    ),
+    Setting(
+        "READY_MAX_LAG_CHANGES",
+        None,
+        "`/readyz` answers 503 when this node's index is more than this many change-log rows "
+        "behind the database. Unset: no limit.",
+    ),
+    Setting(
+        "READY_MAX_LAG_SECONDS",
+        None,
+        "`/readyz` answers 503 when the oldest change this node's index has not applied is "
+        "older than this many seconds. Unset: no limit.",
+    ),
     Setting("SOURCE", "default", "Default `--source` name for `ingest`."),
 )
 
@@ -150,4 +169,12 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if app.config["ADMIN_TOKEN"] is not None:
         app.config["ADMIN_TOKEN"] = str(app.config["ADMIN_TOKEN"])
+    app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"] or 0)
+    for name in ("READY_MAX_LAG_CHANGES", "READY_MAX_LAG_SECONDS"):
+        if app.config[name] not in (None, ""):
+            app.config[name] = float(app.config[name])
+        else:
+            app.config[name] = None
+    if app.config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("DIRECTORY_TRUSTED_PROXIES is a number of proxies: 0 or more")
     os.makedirs(app.config["INDEX_DIR"], exist_ok=True)

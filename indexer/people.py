@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from .models import Change, PersonKey, Therapist, table
+from .changelog import log_changes
+from .models import PersonKey, Therapist, table
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # What makes one profile of a person richer than another, in order of weight.
@@ -106,9 +107,7 @@ def link_people(session: Session, therapist_ids: Iterable[int]) -> list[int]:
     for group in _groups(set(rows), keys_of, holders):
         changed += _settle(session, [rows[tid] for tid in group])
     if changed:
-        session.execute(
-            insert(table(Change)), [{"therapist_id": tid, "op": "upsert"} for tid in changed]
-        )
+        log_changes(session, changed)
     return changed
 
 

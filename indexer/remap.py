@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Change, License, Office, Therapist, table
+from .changelog import log_changes
+from .models import License, Office, Therapist
 from .taxonomy import Taxonomy
 from .terms import TERM_FIELDS, map_terms
 from .textnorm import clean_text
@@ -152,10 +153,7 @@ def apply_taxonomy(sessions: sessionmaker[Session], taxonomy: Taxonomy) -> Appli
                 .values(taxonomy_fingerprint=taxonomy.fingerprint)
             )
             if changed:
-                session.execute(
-                    insert(table(Change)),
-                    [{"therapist_id": tid, "op": "upsert"} for tid in changed],
-                )
+                log_changes(session, changed)
             result.checked += len(rows)
             result.remapped += len(changed)
             last_id = ids[-1]

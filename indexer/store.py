@@ -17,9 +17,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from .changelog import TAXONOMY_LOCK, log_changes, serialise
 from .geocode import place_office
 from .models import (
-    Change,
     License,
     Office,
     TaxonomySynonym,
@@ -199,10 +199,7 @@ def upsert_batch(
     counts["updated"] += len(changed_rows)
     offices, license_states = _write_children(session, new_rows + changed_rows, geocoder, counts)
     if changed_ids:
-        session.execute(
-            insert(table(Change)),
-            [{"therapist_id": tid, "op": "upsert"} for tid in changed_ids],
-        )
+        log_changes(session, changed_ids)
         record_keys(
             session,
             {
@@ -307,13 +304,15 @@ def unpublish(session: Session, therapist_id: int) -> bool:
         .values(published=False)
     )
     if cast(CursorResult, result).rowcount:
-        session.add(Change(therapist_id=therapist_id, op="delete"))
+        log_changes(session, [therapist_id], op="delete")
         return True
     return session.get(Therapist, therapist_id) is not None
 
 
 def sync_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
-    """Mirror the taxonomy file into the taxonomy tables (for SQL reports and joins)."""
+    """Mirror the taxonomy file into the taxonomy tables (for SQL reports and joins). Ingests
+    that start at once take turns (on PostgreSQL), instead of inserting the same terms twice."""
+    serialise(session, TAXONOMY_LOCK)
     session.execute(delete(TaxonomySynonym))
     session.execute(delete(TaxonomyTerm))
     for by_slug in taxonomy.terms.values():

@@ -93,6 +93,54 @@ def test_nodes_share_limits_through_redis(indexed, tmp_path):
     assert one.get("/api/v1/taxonomy", environ_base=address).status_code == 429
 
 
+PROXY = "10.0.0.5"  # the reverse proxy: every request arrives from it
+
+
+def through_proxy(forwarded_for: str) -> dict:
+    """What a request that came through a proxy looks like to the app: the proxy's address,
+    and the X-Forwarded-For it passed on."""
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
+
+
+def test_behind_a_trusted_proxy_each_visitor_gets_its_own_limit(indexed, tmp_path):
+    client = node(indexed, tmp_path, RATE_LIMIT="1/minute", TRUSTED_PROXIES=1).test_client()
+    one, two = through_proxy("192.0.2.10"), through_proxy("192.0.2.11")
+    assert client.get("/api/v1/taxonomy", environ_base=one).status_code == 200
+    assert client.get("/api/v1/taxonomy", environ_base=one).status_code == 429
+    assert client.get("/api/v1/taxonomy", environ_base=two).status_code == 200
+    # A visitor who sends its own X-Forwarded-For: the proxy appends the address it saw, and
+    # only that last hop is trusted, so the forged one changes nothing.
+    forged = through_proxy("203.0.113.99, 192.0.2.10")
+    assert client.get("/api/v1/taxonomy", environ_base=forged).status_code == 429
+    # The scheme the proxy saw counts too (HSTS on answers that went out over https).
+    secure = {**through_proxy("192.0.2.12"), "HTTP_X_FORWARDED_PROTO": "https"}
+    assert "Strict-Transport-Security" in client.get("/healthz", environ_base=secure).headers
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(indexed, tmp_path):
+    client = node(indexed, tmp_path, RATE_LIMIT="1/minute").test_client()
+    assert indexed.config["TRUSTED_PROXIES"] == 0  # the default
+    first = {"REMOTE_ADDR": "192.0.2.20", "HTTP_X_FORWARDED_FOR": "203.0.113.1"}
+    forged = {"REMOTE_ADDR": "192.0.2.20", "HTTP_X_FORWARDED_FOR": "203.0.113.2"}
+    assert client.get("/api/v1/taxonomy", environ_base=first).status_code == 200
+    assert client.get("/api/v1/taxonomy", environ_base=forged).status_code == 429
+    plain = {"REMOTE_ADDR": "192.0.2.21", "HTTP_X_FORWARDED_PROTO": "https"}
+    assert "Strict-Transport-Security" not in client.get("/healthz", environ_base=plain).headers
+
+
+def test_nodes_behind_a_proxy_share_each_visitors_limit_through_redis(indexed, tmp_path):
+    url = "redis://127.0.0.1:6379/15"
+    visitor = through_proxy(f"198.51.100.{uuid.uuid4().int % 250 + 1}")
+    other = through_proxy(f"192.0.2.{uuid.uuid4().int % 250 + 1}")
+    settings = {"RATE_LIMIT": "2/minute", "REDIS_URL": url, "TRUSTED_PROXIES": 1}
+    one = node(indexed, tmp_path, **settings).test_client()
+    two = node(indexed, tmp_path, **settings).test_client()
+    assert one.get("/api/v1/taxonomy", environ_base=visitor).status_code == 200
+    assert two.get("/api/v1/taxonomy", environ_base=visitor).status_code == 200
+    assert one.get("/api/v1/taxonomy", environ_base=visitor).status_code == 429
+    assert two.get("/api/v1/taxonomy", environ_base=other).status_code == 200
+
+
 def test_cached_search_responses_follow_edits(indexed, client):
     first = client.get("/api/v1/therapists?q=grief")
     again = client.get("/api/v1/therapists?q=grief")

@@ -110,7 +110,9 @@ OTHER_ROUTES = {
         "operations",
         "Readiness",
         "Database and index reachable: the live index generation, its document count and "
-        "the change-log position it reflects.",
+        "the change-log position it reflects; and this node's lag behind the database "
+        "(changes and seconds, with its follower's last heartbeat) within the configured "
+        "limits.",
         {
             "200": {
                 "description": "Ready.",

@@ -444,9 +444,52 @@ class CheckSchema(ResponseSchema):
     )
 
 
+class HeartbeatSchema(ResponseSchema):
+    at = required(fields.Float, text="When the follower last beat (Unix time).")
+    age_seconds = required(fields.Float, text="Seconds since then.")
+    pid = fields.Integer(metadata=_d("The follower's process id."))
+    host = fields.String(metadata=_d("The follower's host name."))
+    status = fields.String(
+        metadata=_d("following, waiting (for the node's index lock), error, or stopped.")
+    )
+    generation = fields.String(allow_none=True, metadata=_d("The generation it synced."))
+    change_id = fields.Integer(metadata=_d("The change-log position it reached."))
+    applied = fields.Integer(metadata=_d("Changes applied by its last sync."))
+    error = fields.String(metadata=_d("What went wrong, while it tries again."))
+
+
+class SyncCheckSchema(ResponseSchema):
+    ok = required(fields.Boolean)
+    error = fields.String(metadata=_d("Why it failed, in words."))
+    position = fields.Integer(metadata=_d("The change id this node's index reflects."))
+    latest = fields.Integer(metadata=_d("The newest change id in the database."))
+    changes_behind = fields.Integer(metadata=_d("Changes this node has not applied yet."))
+    lag_seconds = fields.Float(
+        metadata=_d("Age of the oldest change this node has not applied (0 when none).")
+    )
+    diverged = fields.Boolean(
+        metadata=_d(
+            "The index reflects a change this database does not have (restored from an "
+            "older backup): it needs a rebuild."
+        )
+    )
+    max_lag_changes = fields.Float(
+        allow_none=True, metadata=_d("DIRECTORY_READY_MAX_LAG_CHANGES (null: no limit).")
+    )
+    max_lag_seconds = fields.Float(
+        allow_none=True, metadata=_d("DIRECTORY_READY_MAX_LAG_SECONDS (null: no limit).")
+    )
+    heartbeat = fields.Nested(
+        HeartbeatSchema,
+        allow_none=True,
+        metadata=_d("The last beat of this node's `index sync --follow` (null: none ran)."),
+    )
+
+
 class ReadyChecksSchema(ResponseSchema):
     database = required(fields.Nested, CheckSchema)
     index = required(fields.Nested, CheckSchema)
+    sync = required(fields.Nested, SyncCheckSchema)
 
 
 class ReadySchema(ResponseSchema):

@@ -3,6 +3,7 @@
 Layout of an index directory::
 
     CURRENT              name of the live generation, replaced atomically
+    HEARTBEAT            the follower's (`index sync --follow`) last beat: time, position, pid
     gen-000001/          a complete Whoosh index plus state.json (the change id it reflects)
     .lock                serialises writers on this node (sync, bulk ingests, the switch of
                          a rebuild) and records who holds it (locking.py)
@@ -17,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +95,10 @@ class IndexStore:
             return {"change_id": 0}
 
     def write_state(self, name: str, **state: Any) -> None:
-        """Update a generation's state.json atomically."""
+        """Update a generation's state.json atomically. A new `change_id` without its
+        `change_stamp` forgets the old stamp (see `diverged`)."""
+        if "change_id" in state:
+            state.setdefault("change_stamp", None)
         path = self.root / name / "state.json"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({**self.state(name), **state}))
@@ -186,6 +192,7 @@ class IndexStore:
         name = self.new_generation()
         with sessions() as session:
             snapshot = session.scalar(select(func.max(Change.id))) or 0
+            stamp = change_stamp(session, snapshot)
             ix = self.open(name)
             writer = ChunkedWriter(ix, procs=procs, processes=procs > 1)
             try:
@@ -199,7 +206,7 @@ class IndexStore:
                 ix.close()
             count = writer.documents
         self.write_columns(name, force=True)  # not live yet: no lock needed
-        self.write_state(name, change_id=snapshot, built_at=time.time())
+        self.write_state(name, change_id=snapshot, change_stamp=stamp, built_at=time.time())
         if before_switch is not None:
             before_switch(name)
         with self.lock(lock_timeout):
@@ -221,6 +228,11 @@ class IndexStore:
             # Writer processes only pay for themselves on large builds.
             procs = 2 if self.pending(sessions) > 5000 else 1
             return self.rebuild(sessions, procs=procs, lock_timeout=lock_timeout)
+        with sessions() as session:
+            if self.diverged(session, name):
+                # The database is not the one this index followed (restored from an older
+                # backup, or replaced): only a rebuild from it is right.
+                return self.rebuild(sessions, procs=2, lock_timeout=lock_timeout)
         started = time.perf_counter()
         with self.lock(lock_timeout):
             name = self.current() or name
@@ -235,6 +247,62 @@ class IndexStore:
         since = self.state(name)["change_id"] if name else 0
         with sessions() as session:
             return session.scalar(select(func.count()).where(Change.id > since)) or 0
+
+    def diverged(self, session: Session, name: str) -> bool:
+        """Whether the database lacks the change this generation's position names, or holds
+        another one under its id: after a restore from an older backup (or pointing the node
+        at another database) the position means nothing, and following the log from it would
+        skip changes and keep profiles the database no longer has."""
+        state = self.state(name)
+        position = int(state.get("change_id") or 0)
+        if position == 0:
+            return False
+        stamp, known = change_stamp(session, position), state.get("change_stamp")
+        return stamp is None or (known is not None and stamp != known)
+
+    def lag(self, session: Session) -> dict[str, Any]:
+        """How far the live generation is behind the database: its position, the newest change
+        id, the rows between (`changes_behind`) and the age in seconds of the oldest of them
+        (`lag_seconds`, 0 when there is none). Change ids are in commit order
+        (indexer/changelog.py), so the oldest unapplied change is the one after the position."""
+        name = self.current(strict=False)
+        position = int(self.state(name)["change_id"]) if name else 0
+        latest = session.scalar(select(func.max(Change.id))) or 0
+        oldest = session.scalar(
+            select(Change.changed_at).where(Change.id > position).order_by(Change.id).limit(1)
+        )
+        seconds = 0.0
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite keeps UTC without a zone
+                oldest = oldest.replace(tzinfo=UTC)
+            seconds = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+        return {
+            "position": position,
+            "latest": latest,
+            "changes_behind": max(0, latest - position),
+            "lag_seconds": round(seconds, 3),
+            "diverged": bool(name) and self.diverged(session, name or ""),
+        }
+
+    def write_heartbeat(self, **fields: Any) -> None:
+        """The follower's beat: when, which process, and what it says (`status`, `change_id`,
+        ...), replaced atomically in HEARTBEAT."""
+        beat = {"at": time.time(), "pid": os.getpid(), "host": socket.gethostname(), **fields}
+        tmp = self.root / f"HEARTBEAT.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(beat))
+        os.replace(tmp, self.root / "HEARTBEAT")
+
+    def heartbeat(self) -> dict[str, Any] | None:
+        """The follower's last beat with its age in seconds, or None when no follower ever ran
+        on this node (or its file cannot be read)."""
+        try:
+            beat = json.loads((self.root / "HEARTBEAT").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(beat, dict) or not isinstance(beat.get("at"), int | float):
+            return None
+        beat["age_seconds"] = round(max(0.0, time.time() - beat["at"]), 3)
+        return beat
 
     def bulk_writer(self, procs: int = 2, lock_timeout: float | None = None) -> BulkWriter:
         """A writer for a large ingest: documents are indexed while the run stores them. It
@@ -251,7 +319,7 @@ class IndexStore:
             while True:
                 with sessions() as session:
                     rows = session.execute(
-                        select(Change.id, Change.therapist_id)
+                        select(Change.id, Change.therapist_id, Change.changed_at)
                         .where(Change.id > since)
                         .order_by(Change.id)
                         .limit(chunk)
@@ -262,7 +330,11 @@ class IndexStore:
                     docs = list(documents(session, SHOWN, Therapist.id.in_(ids)))
                 replace_documents(ix, ids, docs, self.root / name)
                 since = rows[-1].id
-                self.write_state(name, change_id=since)
+                self.write_state(
+                    name,
+                    change_id=since,
+                    change_stamp=_stamp(rows[-1].therapist_id, rows[-1].changed_at),
+                )
                 applied += len(rows)
         finally:
             ix.close()
@@ -273,3 +345,17 @@ class IndexStore:
         for path in self.root.glob("gen-*"):
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def change_stamp(session: Session, change_id: int) -> str | None:
+    """What identifies change `change_id` in this database (its therapist and time: to the
+    microsecond on PostgreSQL, to the second on SQLite), or None when there is no such
+    change."""
+    row = session.execute(
+        select(Change.therapist_id, Change.changed_at).where(Change.id == change_id)
+    ).first()
+    return _stamp(row.therapist_id, row.changed_at) if row is not None else None
+
+
+def _stamp(therapist_id: int, changed_at: datetime) -> str:
+    return f"{therapist_id}@{changed_at.isoformat()}"
