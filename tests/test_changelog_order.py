@@ -89,9 +89,9 @@ def indexed_ids(index_dir: Path) -> list[int]:
         ix.close()
 
 
+# SQLite has one writer at a time: its change ids are in commit order already.
+@pytest.mark.postgresql_only
 def test_followers_miss_no_change_while_several_processes_write(db_kind, database_url, tmp_path):
-    if db_kind != "postgresql":
-        pytest.skip("SQLite has one writer at a time: its change ids are in commit order")
     follow = [
         sys.executable,
         "-m",

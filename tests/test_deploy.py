@@ -41,7 +41,8 @@ from . import deploy_support as d
 from .conftest import PG_DEFAULT, REPO
 from .factories import profile
 
-pytestmark = pytest.mark.slow
+# The deployment runs on PostgreSQL (`pytest --db postgresql`), the one system of record.
+pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 
 TOKEN = "deploy-test-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -89,8 +90,6 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    if db_kind != "postgresql":
-        pytest.skip("the deployment runs on PostgreSQL: `pytest --db postgresql`")
     nginx_binary = d.find_or_install("nginx", "nginx-light")
     assert nginx_binary, "nginx is missing and could not be installed (apt-get install nginx-light)"
     redis.Redis.from_url(REDIS_URL).ping()  # Redis is part of the test environment (./dev test)
