@@ -337,21 +337,38 @@ def in_process(folder: Path, size: int, plan_path: Path, opts: argparse.Namespac
                 out["profile"][kind] = text.getvalue()
         if opts.edits:
             out["after_edit"] = after_edits(
-                folder, size, [args_of(p) for p in kinds["local"]], opts.edits, args_of
+                folder,
+                size,
+                [args_of(p) for p in kinds["local"]],
+                opts.edits,
+                args_of,
+                opts.edit_timeout,
             )
             out["after_edit"]["check_interval_s"] = CHECK_INTERVAL_SECONDS
     return out
 
 
-def after_edits(folder: Path, size: int, local: list[dict], rounds: int, args_of: Any) -> dict:
+def segments(folder: Path) -> int:
+    """Segments of the instance's live index generation (one terms file each)."""
+    index = folder / "index"
+    live = (index / "CURRENT").read_text().strip()
+    return len(list((index / live).glob("*.trm")))
+
+
+def after_edits(
+    folder: Path, size: int, local: list[dict], rounds: int, args_of: Any, timeout: float
+) -> dict:
     """Another process ingests one edited profile: the first local search here afterwards
-    against the warm median of the same search, then how soon a search here finds the edit."""
+    against the warm median of the same search, then how soon a search here finds the edit.
+    An edit can make the index merge segments (their count drops): each edit says so. An
+    ingest that takes over `timeout` seconds is stopped, and so are the edits."""
     from directory.search import find_page
     from indexer.index import CHECK_INTERVAL_SECONDS
 
     rng = random.Random(SEED + size)
     cold: list[dict] = []
     visible: list[dict] = []
+    stopped = None
     for n in range(2 * rounds):
         word = token(rng)
         line = edited_record(size, n, word)
@@ -361,8 +378,18 @@ def after_edits(folder: Path, size: int, local: list[dict], rounds: int, args_of
             with Timer() as t:
                 find_page(args)
             warm.append((t.wall, t.cpu))
-        ingested = ingest_line(folder, line)
+        before = segments(folder)
+        try:
+            ingested = ingest_line(folder, line, timeout)
+        except subprocess.TimeoutExpired:
+            stopped = f"edit {n + 1}: the ingest of one profile took over {timeout:g} s"
+            break
         returned = time.perf_counter()
+        edit = {
+            "ingest_s": round(ingested["seconds"], 3),
+            "command_s": round(ingested["command_seconds"], 2),
+            "segments": [before, segments(folder)],
+        }
         if n < rounds:  # cold after edit: the first search once the change can be seen
             time.sleep(CHECK_INTERVAL_SECONDS + 0.05)
             with Timer() as first:
@@ -371,9 +398,9 @@ def after_edits(folder: Path, size: int, local: list[dict], rounds: int, args_of
                 find_page(args)
             warm_wall = statistics.median(w for w, _ in warm)
             warm_cpu = statistics.median(c for _, c in warm)
-            found = find_page(args_of({"q": word})).total
             cold.append(
                 {
+                    **edit,
                     "warm_ms": round(warm_wall, 2),
                     "warm_cpu_ms": round(warm_cpu, 2),
                     "first_ms": round(first.wall, 2),
@@ -381,7 +408,7 @@ def after_edits(folder: Path, size: int, local: list[dict], rounds: int, args_of
                     "second_ms": round(second.wall, 2),
                     "ratio": round(first.wall / warm_wall, 2),
                     "cpu_ratio": round(first.cpu / warm_cpu, 2) if warm_cpu else None,
-                    "edit_found": found,
+                    "edit_found": find_page(args_of({"q": word})).total,
                 }
             )
         else:  # searchable: poll until a search finds the new word
@@ -395,28 +422,32 @@ def after_edits(folder: Path, size: int, local: list[dict], rounds: int, args_of
             lag = time.perf_counter() - returned
             visible.append(
                 {
-                    "ingest_s": round(ingested["seconds"], 3),
-                    "command_s": round(ingested["command_seconds"], 2),
+                    **edit,
                     "after_return_s": round(lag, 3),
                     "edit_to_visible_s": round(ingested["seconds"] + lag, 3),
                     "polls": polls,
                 }
             )
+    unmerged = [c for c in cold if c["segments"][1] > c["segments"][0]]
+
+    def median(values: list[float]) -> float | None:
+        return round(statistics.median(values), 2) if values else None
+
     return {
+        "stopped": stopped,
         "cold": cold,
-        "cold_ratio_median": statistics.median(c["ratio"] for c in cold) if cold else None,
-        "cold_cpu_ratio_median": (
-            statistics.median(c["cpu_ratio"] for c in cold if c["cpu_ratio"]) if cold else None
-        ),
+        "cold_ratio_median": median([c["ratio"] for c in cold]),
+        "cold_cpu_ratio_median": median([c["cpu_ratio"] for c in cold if c["cpu_ratio"]]),
+        "cold_ratio_median_no_merge": median([c["ratio"] for c in unmerged]),
         "visible": visible,
-        "edit_to_visible_s_median": (
-            statistics.median(v["edit_to_visible_s"] for v in visible) if visible else None
-        ),
-        "edit_to_visible_s_max": max(v["edit_to_visible_s"] for v in visible) if visible else None,
+        "edit_to_visible_s_median": median([v["edit_to_visible_s"] for v in visible]),
+        "edit_to_visible_s_max": max((v["edit_to_visible_s"] for v in visible), default=None),
+        "edit_ingest_s_max": max((e["ingest_s"] for e in cold + visible), default=None),
+        "edits_merging": sum(1 for e in cold + visible if e["segments"][1] < e["segments"][0]),
     }
 
 
-def ingest_line(folder: Path, line: str) -> dict:
+def ingest_line(folder: Path, line: str, timeout: float) -> dict:
     """`flask ingest` of one JSON line in another process: its own duration (the summary's,
     from reading to the index updated) and the command's (with interpreter start)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -438,6 +469,7 @@ def ingest_line(folder: Path, line: str) -> dict:
             capture_output=True,
             text=True,
             check=True,
+            timeout=timeout,
         ).stdout
         command = time.perf_counter() - started
     result = json.loads(out)
@@ -584,7 +616,7 @@ def _http(
         out["workers"] = [memory_of(p) for p in workers]
         out["master"] = memory_of(server.pid)
         if opts.edits:
-            out["admin_edit"] = admin_edit(base, size)
+            out["admin_edit"] = admin_edit(base, folder, size)
     finally:
         server.terminate()
         try:
@@ -594,7 +626,7 @@ def _http(
     return out
 
 
-def admin_edit(base: str, size: int) -> dict:
+def admin_edit(base: str, folder: Path, size: int) -> dict:
     """An edit through the admin API, then searches from two clients at once (new connections,
     so both workers answer some) until the edit has been found for a second after the last
     miss: when the worker that stored it finds it, and when every worker does."""
@@ -606,11 +638,21 @@ def admin_edit(base: str, size: int) -> dict:
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/x-ndjson"},
         method="POST",
     )
+    before = segments(folder)
     started = time.perf_counter()
-    status, answer = _post(request)
+    try:
+        status, answer = _post(request)
+    except OSError as err:  # a worker killed mid-request (gunicorn's timeout) resets it
+        status, answer = 0, repr(err).encode()
     returned = time.perf_counter()
+    out: dict[str, Any] = {
+        "status": status,
+        "request_s": round(returned - started, 3),
+        "segments": [before, segments(folder)],
+    }
     if status != 200:
-        raise SystemExit(f"admin ingest answered {status}: {answer[:500]!r}")
+        out["error"] = answer[:300].decode(errors="replace")
+        return out
     polls: list[tuple[float, bool]] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -640,9 +682,10 @@ def admin_edit(base: str, size: int) -> dict:
     first = min((t for t, ok in polls if ok), default=None)
     last_miss = max((t for t, ok in polls if not ok), default=returned)
     if first is None:
-        raise SystemExit("the admin edit never became searchable")
+        out["error"] = "not searchable after 30 s"
+        return out
     return {
-        "request_s": round(returned - started, 3),
+        **out,
         "first_found_after_return_s": round(first - returned, 3),
         "all_workers_after_return_s": round(last_miss - returned, 3),
         "edit_to_visible_s": round(last_miss - started, 3),
@@ -704,6 +747,8 @@ def measure(size: int, plan_path: Path, opts: argparse.Namespace) -> dict:
                 str(opts.edits),
                 "--profile",
                 str(opts.profile),
+                "--edit-timeout",
+                str(opts.edit_timeout),
             ],
             env=env,
             cwd=ROOT,
@@ -824,6 +869,18 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
             False,
         ),
         (
+            "cold after edit: first / warm (wall, edits not merging)",
+            each("in_process", "after_edit", "cold_ratio_median_no_merge"),
+            False,
+        ),
+        ("edits that merged segments", each("in_process", "after_edit", "edits_merging"), False),
+        (
+            "edit: one-profile ingest s (max)",
+            each("in_process", "after_edit", "edit_ingest_s_max"),
+            False,
+        ),
+        ("edits stopped", each("in_process", "after_edit", "stopped"), False),
+        (
             "edit -> searchable here, s (median)",
             each("in_process", "after_edit", "edit_to_visible_s_median"),
             False,
@@ -838,6 +895,8 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
             each("http", "admin_edit", "edit_to_visible_s"),
             False,
         ),
+        ("admin API edit: request s", each("http", "admin_edit", "request_s"), False),
+        ("admin API edit: status", each("http", "admin_edit", "status"), False),
         ("HTTP: requests/s", each("http", "requests_per_second"), True),
         ("HTTP: p50 ms", each("http", "p50_ms"), True),
         ("HTTP: p99 ms", each("http", "p99_ms"), True),
@@ -950,7 +1009,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="HTTP warm-up seconds")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds in process")
     parser.add_argument("--per-kind", type=int, default=150, help="requests of each kind")
-    parser.add_argument("--edits", type=int, default=5, help="edits timed (0: none)")
+    parser.add_argument("--edits", type=int, default=3, help="edits timed, twice (0: none)")
+    parser.add_argument("--edit-timeout", type=float, default=180, help="seconds one edit may take")
     parser.add_argument("--profile", type=int, default=0, help="cProfile: top N functions")
     parser.add_argument("--port", type=int, default=5193)
     parser.add_argument("--skip-http", action="store_true")
