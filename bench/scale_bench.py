@@ -40,6 +40,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -102,10 +103,11 @@ WORDS = (
 
 
 # -- the requests ----------------------------------------------------------------------------
-def make_plan(folder: Path, words: list[str]) -> dict:
+def make_plan(folder: Path, words: list[str], known: Any = lambda zip_code: True) -> dict:
     """The requests of the run, drawn with a fixed seed from the instance's data: ZIPs of
-    placed offices of published profiles (so, where therapists are), specialties as often as
-    profiles list them, and words of `words` (present in the index)."""
+    placed offices of published profiles (so, where therapists are) that the search knows
+    (`known`), specialties as often as profiles list them, and words of `words` (present in
+    the index)."""
     rng = random.Random(SEED)
     db = sqlite3.connect(f"file:{folder / 'directory.sqlite3'}?mode=ro", uri=True)
     try:
@@ -124,9 +126,19 @@ def make_plan(folder: Path, words: list[str]) -> dict:
     names = sorted(specialties)
     weights = [specialties[n] for n in names]
     requests = []
+    verdicts: dict[str, bool] = {}
+
+    def draw_zip() -> str:
+        while True:
+            zip_code = rng.choice(zips)
+            if zip_code not in verdicts:
+                verdicts[zip_code] = known(zip_code)
+            if verdicts[zip_code]:
+                return zip_code
+
     for i in range(REQUESTS):
         params = {
-            "near": rng.choice(zips),
+            "near": draw_zip(),
             "radius": "25",
             "couples": "true",
             "specialty": rng.choices(names, weights)[0],
@@ -137,7 +149,14 @@ def make_plan(folder: Path, words: list[str]) -> dict:
         if i % 5 == 0:
             params["page"] = "2"
         requests.append(params)
-    return {"from": folder.name, "seed": SEED, "words": words, "requests": requests}
+    unknown = sorted(z for z, ok in verdicts.items() if not ok)
+    return {
+        "from": folder.name,
+        "seed": SEED,
+        "words": words,
+        "unknown_zips": unknown,
+        "requests": requests,
+    }
 
 
 def local_only(params: dict) -> dict:
@@ -223,6 +242,7 @@ def in_process(folder: Path, size: int, plan_path: Path, opts: argparse.Namespac
 
     import directory
     from directory import create_app
+    from directory.errors import ApiError
     from directory.parts import search_engine, taxonomy
     from directory.search import find_page, load_args, run_search
     from directory.search.results import load_therapists, result_item
@@ -244,7 +264,17 @@ def in_process(folder: Path, size: int, plan_path: Path, opts: argparse.Namespac
 
         if not plan_path.exists():
             words = [w for w in WORDS if find_page(args_of({"q": w})).total]
-            plan_path.write_text(json.dumps(make_plan(folder, words)))
+
+            def known(zip_code: str) -> bool:
+                """Whether the search finds the place (a few ZIPs of the synthetic data have
+                no coordinates in the gazetteer: 422, unknown place)."""
+                try:
+                    find_page(args_of({"near": zip_code}))
+                except ApiError:
+                    return False
+                return True
+
+            plan_path.write_text(json.dumps(make_plan(folder, words, known)))
         plan = json.loads(plan_path.read_text())
         requests, words = plan["requests"], plan["words"]
         k = opts.per_kind
@@ -521,6 +551,18 @@ def memory_of(pid: int) -> dict:
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def get(url: str, **kw: Any) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=60, **kw) as response:
@@ -586,12 +628,17 @@ def _http(
             [*wrk[:1], "-d", f"{opts.warmup}s", *wrk[1:]], check=True, capture_output=True
         )
         load_before = os.getloadavg()[0]
+        server_cpu = cpu_seconds(process_tree(server.pid))
+        wrk_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = subprocess.run(
             [*wrk[:1], "-d", f"{opts.seconds}s", "--latency", *wrk[1:]],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
+        server_cpu = cpu_seconds(process_tree(server.pid)) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_cpu_s = after.ru_utime - wrk_cpu.ru_utime + after.ru_stime - wrk_cpu.ru_stime
         os.unlink(script.name)
         line = next(x for x in result.splitlines() if x.startswith("SCALE-WRK"))
         figures = {k: int(v) for k, v in (f.split("=") for f in line.split()[1:])}
@@ -609,6 +656,10 @@ def _http(
                 "non_2xx": figures["status_errors"],
                 "socket_errors": figures["socket_errors"],
                 "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                # CPU the server spent per request: what a busy machine inflates least.
+                "server_cpu_s": round(server_cpu, 1),
+                "server_cpu_ms_per_request": round(server_cpu * 1000 / figures["requests"], 2),
+                "wrk_cpu_s": round(wrk_cpu_s, 1),
                 "wrk": result.strip().splitlines(),
             }
         )
@@ -711,6 +762,7 @@ def rebuild(folder: Path) -> dict:
         "said": out.strip(),
         "peak_rss_mb": memory["peak_rss_mb"],
         "peak_process_rss_mb": memory["peak_process_rss_mb"],
+        "cpu_seconds": memory["cpu_seconds"],
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -781,6 +833,11 @@ def dig(report: dict, *keys: Any) -> Any:
     return report
 
 
+def per_thousand(report: dict, phase: str) -> float | None:
+    cpu, profiles = dig(report, phase, "cpu_seconds"), dig(report, "built", "profiles")
+    return cpu * 1000 / profiles if cpu is not None and profiles else None
+
+
 def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
     """(label, value per size, whether a growth ratio means something)."""
 
@@ -809,7 +866,9 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
         ("ingest: peak RSS MB (all processes)", each("built", "peak_rss_mb"), True),
         ("ingest: peak RSS MB (largest process)", each("built", "peak_process_rss_mb"), True),
         ("rebuild: seconds", each("rebuild", "seconds"), True),
+        ("ingest: CPU s per 1,000 profiles", [per_thousand(r, "built") for r in reports], True),
         ("rebuild: peak RSS MB (all processes)", each("rebuild", "peak_rss_mb"), True),
+        ("rebuild: CPU s per 1,000 profiles", [per_thousand(r, "rebuild") for r in reports], True),
     ]
     for kind in ("local", "local+q", "mix", "q alone"):
         for what, label in (("find", "find_page"), ("run", "run_search")):
@@ -901,6 +960,8 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
         ("HTTP: p50 ms", each("http", "p50_ms"), True),
         ("HTTP: p99 ms", each("http", "p99_ms"), True),
         ("HTTP: non-2xx", each("http", "non_2xx"), False),
+        ("HTTP: server CPU ms per request", each("http", "server_cpu_ms_per_request"), True),
+        ("HTTP: wrk CPU s (same cores)", each("http", "wrk_cpu_s"), False),
         ("workers: RSS MB", workers("rss"), False),
         ("workers: PSS MB", workers("pss"), False),
         ("workers: USS MB", workers("uss"), False),
