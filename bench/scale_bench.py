@@ -763,6 +763,7 @@ def rebuild(folder: Path) -> dict:
         "peak_rss_mb": memory["peak_rss_mb"],
         "peak_process_rss_mb": memory["peak_process_rss_mb"],
         "cpu_seconds": memory["cpu_seconds"],
+        "segments": segments(folder),
         "load": [round(load, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -774,6 +775,7 @@ def measure(size: int, plan_path: Path, opts: argparse.Namespace) -> dict:
     copy = WORK / "copies" / f"{size}-{os.getpid()}"
     print(f"[{size}] copying the instance", file=sys.stderr, flush=True)
     report["copy_s"] = round(copy_instance(folder, copy), 1)
+    report["segments"] = segments(copy)
     try:
         env = instance_env(copy)
         sync = subprocess.run(
@@ -865,6 +867,11 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
         ),
         ("ingest: peak RSS MB (all processes)", each("built", "peak_rss_mb"), True),
         ("ingest: peak RSS MB (largest process)", each("built", "peak_process_rss_mb"), True),
+        (
+            "index segments: as built / after rebuild",
+            [f"{dig(r, 'segments')}/{dig(r, 'rebuild', 'segments')}" for r in reports],
+            False,
+        ),
         ("rebuild: seconds", each("rebuild", "seconds"), True),
         ("ingest: CPU s per 1,000 profiles", [per_thousand(r, "built") for r in reports], True),
         ("rebuild: peak RSS MB (all processes)", each("rebuild", "peak_rss_mb"), True),
