@@ -520,9 +520,17 @@ local i = 0
 function init(args)
   i = tonumber(offset) or 0
 end
+local shown = 0
 function request()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
+end
+function response(status, headers, body)
+  if status ~= 200 and shown < 5 then
+    shown = shown + 1
+    io.write(string.format("SCALE-NON200 %%d near %%s: %%s\\n", status, paths[i],
+      string.sub((string.gsub(body or "", "%%s+", " ")), 1, 160)))
+  end
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -571,15 +579,23 @@ def get(url: str, **kw: Any) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-def http(folder: Path, size: int, plan: dict, opts: argparse.Namespace) -> dict:
+def http(
+    folder: Path, size: int, plan: dict, opts: argparse.Namespace, edits_stopped: str | None
+) -> dict:
     port = opts.port
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as log:
-        return _http(base, folder, size, plan, opts, log)
+        return _http(base, folder, size, plan, opts, log, edits_stopped)
 
 
 def _http(
-    base: str, folder: Path, size: int, plan: dict, opts: argparse.Namespace, log: Any
+    base: str,
+    folder: Path,
+    size: int,
+    plan: dict,
+    opts: argparse.Namespace,
+    log: Any,
+    edits_stopped: str | None,
 ) -> dict:
     port = opts.port
     started = time.perf_counter()
@@ -660,14 +676,18 @@ def _http(
                 "server_cpu_s": round(server_cpu, 1),
                 "server_cpu_ms_per_request": round(server_cpu * 1000 / figures["requests"], 2),
                 "wrk_cpu_s": round(wrk_cpu_s, 1),
-                "wrk": result.strip().splitlines(),
+                "wrk": [x for x in result.strip().splitlines() if "SCALE-NON200" not in x],
+                "non_200": [x for x in result.splitlines() if x.startswith("SCALE-NON200")],
             }
         )
         workers = [p for p in process_tree(server.pid) if p != server.pid]
         out["workers"] = [memory_of(p) for p in workers]
         out["master"] = memory_of(server.pid)
-        if opts.edits:
+        if opts.edits and not edits_stopped:
             out["admin_edit"] = admin_edit(base, folder, size)
+        elif edits_stopped:
+            # It would stop the same way, holding a worker meanwhile.
+            out["admin_edit"] = {"skipped": f"the edits in process stopped: {edits_stopped}"}
     finally:
         server.terminate()
         try:
@@ -814,7 +834,8 @@ def measure(size: int, plan_path: Path, opts: argparse.Namespace) -> dict:
         report["in_process"] = json.loads(child.stdout)
         if not opts.skip_http:
             print(f"[{size}] HTTP", file=sys.stderr, flush=True)
-            report["http"] = http(copy, size, json.loads(plan_path.read_text()), opts)
+            stopped = dig(report, "in_process", "after_edit", "stopped")
+            report["http"] = http(copy, size, json.loads(plan_path.read_text()), opts, stopped)
         if not opts.skip_rebuild:
             print(f"[{size}] rebuild", file=sys.stderr, flush=True)
             report["rebuild"] = rebuild(copy)
