@@ -400,9 +400,13 @@ def after_edits(
     against the warm median of the same search, or (every other edit) how soon a search here
     finds the edit. An edit can make the index merge segments (their count drops): each edit
     says so. An ingest that takes over `timeout` seconds is stopped, and so are the edits."""
+    from directory.parts import search_engine
     from directory.search import find_page
-    from indexer.index import CHECK_INTERVAL_SECONDS
 
+    # As in a gunicorn worker (parts.warm_up): new index states are opened and warmed in a
+    # background thread, and searches take the current one.
+    engine = search_engine()
+    engine.follow()
     rng = random.Random(SEED + size)
     cold: list[dict] = []
     visible: list[dict] = []
@@ -416,7 +420,15 @@ def after_edits(
             with Timer() as t:
                 find_page(args)
             warm.append((t.wall, t.cpu))
+        # The same disturbance as an edit (another process runs, the CPU caches go cold),
+        # without the edit: what the first search after an edit is compared with.
+        subprocess.run(
+            flask("index", "status"), env=instance_env(folder), cwd=ROOT, capture_output=True
+        )
+        with Timer() as disturbed:
+            find_page(args)
         before = segments(folder)
+        snap = engine.snapshot()
         try:
             ingested = ingest_line(folder, line, timeout)
         except subprocess.TimeoutExpired:
@@ -429,7 +441,9 @@ def after_edits(
             "segments": [before, segments(folder)],
         }
         if n % 2 == 0:  # cold after edit: the first search once the change can be seen
-            time.sleep(CHECK_INTERVAL_SECONDS + 0.05)
+            while engine.snapshot() is snap and time.perf_counter() - returned < 30:
+                time.sleep(0.01)
+            edit["swapped_after_s"] = round(time.perf_counter() - returned, 3)
             with Timer() as first:
                 find_page(args)
             with Timer() as second:
@@ -446,6 +460,10 @@ def after_edits(
                     "second_ms": round(second.wall, 2),
                     "ratio": round(first.wall / warm_wall, 2),
                     "cpu_ratio": round(first.cpu / warm_cpu, 2) if warm_cpu else None,
+                    "disturbed_cpu_ms": round(disturbed.cpu, 2),
+                    "disturbed_ratio": round(first.cpu / disturbed.cpu, 2)
+                    if disturbed.cpu
+                    else None,
                     "edit_found": find_page(args_of({"q": word})).total,
                 }
             )
@@ -477,6 +495,9 @@ def after_edits(
         "cold_ratio_median": median([c["ratio"] for c in cold]),
         "cold_cpu_ratio_median": median([c["cpu_ratio"] for c in cold if c["cpu_ratio"]]),
         "cold_ratio_median_no_merge": median([c["ratio"] for c in unmerged]),
+        "cold_disturbed_ratio_median": median(
+            [c["disturbed_ratio"] for c in cold if c["disturbed_ratio"]]
+        ),
         "visible": visible,
         "edit_to_visible_s_median": median([v["edit_to_visible_s"] for v in visible]),
         "edit_to_visible_s_max": max((v["edit_to_visible_s"] for v in visible), default=None),
