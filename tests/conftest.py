@@ -93,10 +93,19 @@ def fresh_database(db_kind: str, template: str, directory: Path) -> Iterator[str
         yield f"sqlite:///{path}"
         return
     admin_url = os.environ.get("DIRECTORY_TEST_POSTGRES_URL", PG_DEFAULT)
-    name = f"directory_t_{uuid.uuid4().hex[:10]}"
+    with postgres_database(admin_url, "directory_t", template) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(admin_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database `<prefix>_<random>` (a copy of `template`, or empty), dropped
+    afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -18,14 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from . import conftest
 
 # -- the installed package ---------------------------------------------------------------------
 
@@ -111,19 +109,9 @@ def visitor() -> str:
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> contextlib.AbstractContextManager[str]:
     """A new, empty database `deploy_<random>`, dropped afterwards; yields its URL."""
-    name = f"deploy_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return conftest.postgres_database(admin_url, "deploy")
 
 
 # -- processes ---------------------------------------------------------------------------------
