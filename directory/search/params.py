@@ -93,9 +93,12 @@ class SearchArgs(Schema):
     )
     sort = fields.String(
         validate=validate.OneOf(["relevance", "distance"]),
-        metadata={"description": "Default: distance with a place, else relevance."},
+        metadata={
+            "description": "Default: distance with a place, else relevance. With neither a "
+            "place nor words to rank by, results come by therapist id (the same on every node)."
+        },
     )
-    # Identifies a partner site (directory/partners.py: CORS and its own rate limit); the
+    # Identifies a partner site (directory/partners/: CORS and its own rate limit); the
     # search itself ignores it.
     partner = fields.String(
         validate=validate.Length(min=1, max=100),
