@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,30 @@ class NuccTable:
                 )
             _add(organisation_codes, org.code, org, "organisation code", path)
         return cls(professions, codes, organisation_codes)
+
+    @cached_property
+    def _credentials_by_first_item(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        # Every profession credential as its items, filed under its first item: a credential
+        # text is then read once, not once per credential (65 scans of each profile's text).
+        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for profession in self.professions.values():
+            for credential in profession.credentials:
+                wanted = tuple(item.upper() for item in credential_items(credential))
+                if wanted:
+                    index.setdefault(wanted[0], []).append((wanted, profession.slug))
+        return index
+
+    def professions_stating(self, text: str) -> list[str]:
+        """The slugs of the professions whose credentials `text` states (as
+        `states_credential` reads it), in the table's order."""
+        items = [item.upper() for item in credential_items(text)]
+        found: set[str] = set()
+        by_first = self._credentials_by_first_item
+        for start, item in enumerate(items):
+            for wanted, slug in by_first.get(item, ()):
+                if slug not in found and tuple(items[start : start + len(wanted)]) == wanted:
+                    found.add(slug)
+        return [slug for slug in self.professions if slug in found]
 
     def profession_of(self, code: str) -> Profession | None:
         """The profession of a listed code; None for any other code."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .nucc import credential_items, load_nucc, states_credential
+from .nucc import credential_items, load_nucc
 from .taxonomy import PROFESSION, Taxonomy
 from .textnorm import clean_text
 
@@ -110,9 +110,7 @@ def professions(profile: dict[str, Any], taxonomy: Taxonomy) -> list[str]:
     )
     if stated:
         items = {item.upper() for item in credential_items(stated)}
-        for profession in table.professions.values():
-            if any(states_credential(stated, c) for c in profession.credentials):
-                found.append(profession.slug)
+        found.extend(table.professions_stating(stated))
         if items & _PHYSICIAN:
             found.append("psychiatrist")
     return list(dict.fromkeys(found))
