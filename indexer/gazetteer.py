@@ -5,21 +5,30 @@ come from GeoNames (CC BY 4.0: attribution required). `zipcodes` hands out its r
 ~43k dicts (~150 MB if all alive at once), so the build reads them one ZIP-prefix chunk at a
 time and keeps only flat arrays and small dicts (about 10 MB in all).
 
+Building costs a second and, worse, memory that stays: `zipcodes` keeps its whole database in
+its extension (~35 MB) and the build leaves the heap fragmented (~20 MB more), in every
+process. A process given a cache folder (`use_cache`: the app's instance folder) therefore
+reads the tables from a file the first build wrote there (about 0.1 s, no `zipcodes`).
+
 State codes and names come from `us` and need no build: `state_code`/`is_state_code` are cheap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
+import os
 import re
 import threading
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
+import orjson
 import us
 import zipcodes
 from rapidfuzz import fuzz, process
@@ -250,6 +259,46 @@ class Gazetteer:
         self._by_key = {key: tuple(pids) for key, pids in by_key.items()}
         return self
 
+    def to_json(self) -> bytes:
+        """The tables as JSON (the cache file's content; `from_json` reads it back)."""
+        return orjson.dumps(
+            {
+                "format": CACHE_FORMAT,
+                "arrays": {
+                    name: [getattr(self, name).typecode, getattr(self, name).tolist()]
+                    for name in _ARRAYS
+                },
+                "names": self._names,
+                "states": self._states,
+                "by_state": self._by_state,
+                "by_key": self._by_key,
+                "state_info": {
+                    code: [s.name, s.lat, s.lon] for code, s in self._state_info.items()
+                },
+            }
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Gazetteer:
+        """Tables written by `to_json`; ValueError if they are not (another format)."""
+        raw: dict[str, Any] = orjson.loads(data)
+        if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT:
+            raise ValueError("not a gazetteer cache of this format")
+        self = cls()
+        for name in _ARRAYS:
+            typecode, values = raw["arrays"][name]
+            if typecode == "d":  # JSON has no NaN: unlocated ZIPs were written as null
+                values = [math.nan if v is None else v for v in values]
+            setattr(self, name, array(typecode, values))
+        self._names, self._states = raw["names"], raw["states"]
+        self._by_state = raw["by_state"]
+        self._by_key = {key: tuple(pids) for key, pids in raw["by_key"].items()}
+        self._state_info = {
+            code: StateInfo(code, name, lat, lon)
+            for code, (name, lat, lon) in raw["state_info"].items()
+        }
+        return self
+
     def _sort_zips(self) -> None:
         # `zipcodes` yields ZIPs in order today; bisect depends on it, so make sure.
         zips = self._zips
@@ -373,25 +422,76 @@ class Gazetteer:
         return self._state_info.get(code.strip().upper())
 
 
+_ARRAYS = (
+    "_zips",
+    "_zip_lat",
+    "_zip_lon",
+    "_zip_city",
+    "_zip_state",
+    "_place_lat",
+    "_place_lon",
+    "_place_count",
+    "_place_name",
+    "_place_state",
+)
+CACHE_FORMAT = 1
 _lock = threading.Lock()
 _shared: Gazetteer | None = None
+_cache_folder: Path | None = None
+
+
+def use_cache(folder: str | Path | None) -> None:
+    """Keep the built tables in `folder` (None: build in every process, keep no file)."""
+    global _cache_folder
+    _cache_folder = Path(folder) if folder is not None else None
+
+
+def cache_file(folder: Path) -> Path:
+    """The cache file in `folder`: named after the `zipcodes` release it was built from, so
+    an upgrade of the data builds a new one."""
+    version = getattr(zipcodes, "__version__", "unknown")
+    return folder / f"gazetteer-{version}-{CACHE_FORMAT}.json"
 
 
 def get_gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, built on first call (about a second), then shared."""
+    """The process-wide gazetteer: read from the cache file when there is one, else built
+    (about a second) and written there; then shared."""
     global _shared
     if _shared is None:
         with _lock:  # concurrent first requests must not build (and hold) two copies
             if _shared is None:
-                # The build makes ~1M short-lived objects; cyclic GC passes over them are waste.
-                was_enabled = gc.isenabled()
-                gc.disable()
-                try:
-                    _shared = Gazetteer.build()
-                finally:
-                    if was_enabled:
-                        gc.enable()
+                _shared = _cached() or _built()
     return _shared
+
+
+def _cached() -> Gazetteer | None:
+    if _cache_folder is None:
+        return None
+    try:
+        return Gazetteer.from_json(cache_file(_cache_folder).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none yet, or unreadable: build it again
+
+
+def _built() -> Gazetteer:
+    # The build makes ~1M short-lived objects; cyclic GC passes over them are waste.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        built = Gazetteer.build()
+    finally:
+        if was_enabled:
+            gc.enable()
+    if _cache_folder is not None:
+        # Written aside and renamed: a process reading it meanwhile sees all or nothing.
+        target = cache_file(_cache_folder)
+        part = target.with_suffix(f".{os.getpid()}.part")
+        with contextlib.suppress(OSError):  # a read-only folder: build again next time
+            part.write_bytes(built.to_json())
+            os.replace(part, target)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+    return built
 
 
 def lookup_zip(zip_code: str | None) -> ZipInfo | None:

@@ -356,3 +356,29 @@ def test_online_answers_are_cached_per_query():
     first = geocoder.geocode("1 City Hall Sq, Boston, MA")
     again = geocoder.geocode("1  City Hall Sq,  Boston, MA ")
     assert first == again and service.calls == 1
+
+
+def test_a_process_reads_the_gazetteer_its_instance_kept_instead_of_building_it(tmp_path):
+    built = gazetteer.Gazetteer.build()
+    gazetteer.use_cache(tmp_path)
+    try:
+        # The first process of an instance writes the file; the next ones read it.
+        gazetteer._shared = None
+        gazetteer.get_gazetteer()
+        kept = gazetteer.cache_file(tmp_path)
+        assert kept.exists()
+        gazetteer._shared = None
+        read = gazetteer.get_gazetteer()
+        assert read.to_json() == built.to_json()
+        assert read.lookup_zip("10001") == built.lookup_zip("10001")
+        assert read.lookup_zip("09001") == built.lookup_zip("09001")  # no location: None
+        assert read.match_place("Philadelfia, PA") == built.match_place("Philadelfia, PA")
+        assert read.match_place("Springfield") == built.match_place("Springfield")
+        assert read.state("PR") == built.state("PR")
+        # A damaged file is built again, not believed.
+        kept.write_bytes(b'{"format": 1, "arrays": {}}')
+        gazetteer._shared = None
+        assert gazetteer.get_gazetteer().to_json() == built.to_json()
+    finally:
+        gazetteer.use_cache(None)
+        gazetteer._shared = None
