@@ -75,9 +75,9 @@ class ChunkedWriter:
         self._writer, self._in_chunk = self._open(), 0
         return True
 
-    def delete(self, doc_id: str) -> None:
-        """Delete committed documents with this id."""
-        self._writer.delete_by_term("id", doc_id)
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        """Delete committed documents with these ids."""
+        delete_ids(self._writer, doc_ids)
 
     def commit(self) -> None:
         self._writer.commit(merge=False)
@@ -120,11 +120,19 @@ def merge_tail(generation: Path) -> Callable[[Any, list], list]:
     return policy
 
 
+def delete_ids(writer: Any, ids: Iterable[int | str]) -> None:
+    """Delete the committed documents of therapist `ids` through one searcher: Whoosh's
+    `delete_by_term` opens a searcher over every segment per call when given none, which
+    made 10,000 deletions in an index of 100 segments take over ten minutes."""
+    with writer.searcher() as searcher:
+        for tid in ids:
+            writer.delete_by_term("id", str(tid), searcher=searcher)
+
+
 def replace_documents(ix: Index, ids: set[int], docs: list[dict], generation: Path) -> None:
     """Delete the documents of `ids` and add `docs` in one commit to the generation's index."""
     writer = ix.writer(**writer_args(256))
-    for tid in ids:
-        writer.delete_by_term("id", str(tid))
+    delete_ids(writer, ids)
     for doc in docs:
         writer.add_document(**doc)
     writer.commit(mergetype=merge_tail(generation))
@@ -168,12 +176,11 @@ class BulkWriter:
         `redo` ids are indexed again from the database at the end (their state changed with
         others': indexer/people.py)."""
         self.redo.update(redo)
-        for tid in replaced:
-            if str(tid) in self.pending:
-                # Added in this chunk: not committed yet, so not deletable; fixed up at the end.
-                self.redo.add(tid)
-            else:
-                self.writer.delete(str(tid))
+        # Added in this chunk: not committed yet, so not deletable; fixed up at the end.
+        self.redo.update(tid for tid in replaced if str(tid) in self.pending)
+        committed = [str(tid) for tid in replaced if str(tid) not in self.pending]
+        if committed:
+            self.writer.delete(committed)
         for row, offices in rows:
             if row.get("merged_into"):
                 continue  # shown as another profile of the same person
