@@ -51,6 +51,7 @@ ARRAYS = (
     "body_len",
     "name_len",
 )
+TERM_BITS = "term_bits"
 
 
 def cell_code(cell: str) -> int:
@@ -89,6 +90,10 @@ class Columns:
     body_len: np.ndarray  # int32, field lengths as Whoosh stores them (for BM25)
     name_len: np.ndarray
     lexicons: dict[str, list[str]]  # every term of each text field, sorted (typo matching)
+    # A base's documents of each structured term as a bitmask (uint8 [terms, (size + 7) // 8],
+    # bit d of row t little-endian: what int.from_bytes reads), mapped from its file and so
+    # shared by every process; None for columns made in memory (a sync's few segments).
+    term_bits: np.ndarray | None = None
     number: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +109,17 @@ class Columns:
         if n is None:
             return np.zeros(0, dtype=np.int32)
         return self.term_docs[self.term_start[n] : self.term_start[n + 1]]
+
+    def term_mask(self, term: str) -> int | None:
+        """A structured term's documents as an int bitmask read from the base's bitmaps (a
+        copy of (size + 7) / 8 bytes: 125 KB and ~20 us at a million documents); None when
+        these columns have none."""
+        n = self.number.get(term)
+        if n is None:
+            return 0
+        if self.term_bits is None:
+            return None
+        return int.from_bytes(self.term_bits[n], "little")
 
     def lengths(self, fieldname: str) -> np.ndarray:
         return self.body_len if fieldname == "body" else self.name_len
@@ -307,11 +323,31 @@ def save(columns: Columns, folder: Path) -> None:
     tmp.mkdir(parents=True)
     for name in ARRAYS:
         np.save(tmp / f"{name}.npy", getattr(columns, name), allow_pickle=False)
+    save_term_bits(columns, tmp / f"{TERM_BITS}.npy")
     meta = {"vocab": columns.vocab, "lexicons": columns.lexicons}
     (tmp / "meta.json").write_text(json.dumps(meta))
     # Read on every snapshot a process opens, so kept apart from the rest and small.
     (tmp / "segments.json").write_text(json.dumps(list(columns.segments)))
     os.replace(tmp, folder)
+
+
+def save_term_bits(columns: Columns, path: Path) -> None:
+    """Write each structured term's documents as a row of bits, a term at a time (the whole
+    table is never in memory: 30 MB for 245 terms at a million documents)."""
+    width = (columns.size + 7) // 8
+    shape = (len(columns.vocab), width)
+    if not shape[0] or not width:
+        np.save(path, np.zeros(shape, dtype=np.uint8), allow_pickle=False)
+        return
+    table = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=shape)
+    bits = np.zeros(width * 8, dtype=np.uint8)
+    for n in range(len(columns.vocab)):
+        docs = columns.term_docs[columns.term_start[n] : columns.term_start[n + 1]]
+        bits[:] = 0
+        bits[docs] = 1
+        table[n] = np.packbits(bits, bitorder="little")
+    table.flush()
+    del table
 
 
 def load(folder: Path) -> Columns:
@@ -321,10 +357,13 @@ def load(folder: Path) -> Columns:
     if segments is None:
         raise ValueError(f"{folder} lists no segments")
     arrays = {name: _mapped(folder / f"{name}.npy") for name in ARRAYS}
+    bits = folder / f"{TERM_BITS}.npy"
     return Columns(
         segments=segments,
         vocab=meta["vocab"],
         lexicons=meta["lexicons"],
+        # A base written before bitmaps were: its term masks are made from the postings.
+        term_bits=_mapped(bits) if bits.exists() else None,
         **arrays,
     )
 

@@ -57,10 +57,11 @@ WARM_PREFIXES = (
     "profession:",
 )
 # Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), postings
-# and BM25 tables in postings (about 16 bytes each), fuzzy expansions in index terms.
-MASK_CACHE_WORDS = 4_000_000  # 32 MB per block, and as much per snapshot
-POSTINGS_CACHE = 4_000_000  # 64 MB per block
-SCORE_CACHE_POSTINGS = 2_000_000  # 32 MB per snapshot
+# (8 bytes each) and BM25 tables (12 bytes a document) in postings, fuzzy expansions in index
+# terms. A base's term masks are not kept per block: they are read from its shared bitmaps.
+MASK_CACHE_WORDS = 4_000_000  # 32 MB per snapshot (and per block: a tail's, which are small)
+POSTINGS_CACHE = 4_000_000  # 32 MB per block
+SCORE_CACHE_POSTINGS = 2_000_000  # 24 MB per snapshot
 EXPANSION_CACHE_TERMS = 100_000
 # Facet counts read the terms of each result (about 25 per document) when the results are
 # fewer than one in this many documents; otherwise they AND whole-index bitmasks.
@@ -99,10 +100,15 @@ class Block:
         return self.columns.size
 
     def term_mask(self, term: str) -> int:
-        """This block's documents holding a structured term, deleted ones included. A term no
-        document holds is not cached: visitors may ask for any number of them."""
+        """This block's documents holding a structured term, deleted ones included. A base's
+        are read from its bitmaps (shared by every process, so not kept here); a tail's are
+        made from its postings and kept. A term no document holds is not cached: visitors
+        may ask for any number of them."""
         if term not in self.columns.number:
             return 0
+        mapped = self.columns.term_mask(term)
+        if mapped is not None:
+            return mapped
         cached = self._masks.get(term)
         if cached is None:
             cached = self._masks.put(term, mask_of(self.columns.postings(term)))
@@ -138,12 +144,14 @@ class Block:
                     continue
                 frequency += df
                 docs, weights = leaf_postings(leaf, fieldname, text)
-                ids.append(docs + offset)
-                freqs.append(weights)
+                # 8 bytes a posting, not 16: document numbers fit 32 bits, and frequencies
+                # are small whole numbers, exact in float32.
+                ids.append((docs + offset).astype(np.int32))
+                freqs.append(weights.astype(np.float32))
             cached = (
                 (np.concatenate(ids), np.concatenate(freqs), frequency)
                 if ids
-                else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), 0)
+                else (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), 0)
             )
             self._postings.put(key, cached)
         return cached
@@ -283,6 +291,7 @@ class Snapshot:
     leaves: list[tuple[Any, int]]  # Whoosh segment readers, with their offsets
     size: int  # documents, deleted ones included
     live: int  # mask of the documents not deleted
+    deletions: bool  # whether any document is deleted (`live` is not every document)
     ids: DocIds = field(init=False)
     # Every cache of a snapshot is bounded by what it holds (lru.py): what fills them is what
     # visitors type.
@@ -324,7 +333,7 @@ class Snapshot:
             if leaf.has_deletions():
                 deleted.extend(d + offset for d in leaf.segment().deleted_docs())
         live = ((1 << size) - 1) ^ mask_of(deleted)
-        return cls(searcher, generation, blocks, leaves, size, live)
+        return cls(searcher, generation, blocks, leaves, size, live, bool(deleted))
 
     @property
     def version(self) -> str:
@@ -346,12 +355,18 @@ class Snapshot:
         """Live documents holding a structured term ("flag:video"), cached per snapshot."""
         cached = self._terms.get(term)
         if cached is None:
-            cached = 0
-            for block, offset in self.blocks:
-                cached |= block.term_mask(term) << offset
+            if len(self.blocks) == 1 and self.blocks[0][1] == 0:
+                # One block and nothing deleted: its mask as it is (no copy to keep).
+                cached = self.blocks[0][0].term_mask(term)
+            else:
+                cached = 0
+                for block, offset in self.blocks:
+                    cached |= block.term_mask(term) << offset
+            if self.deletions:
+                cached &= self.live
             # Terms nobody holds are kept too (a request may ask for one in every suggestion
             # it tries), within the cache's bound like any other.
-            self._terms.put(term, cached := cached & self.live)
+            self._terms.put(term, cached)
         return cached
 
     def any_term_mask(self, terms: Iterable[str]) -> int:
@@ -505,7 +520,8 @@ class Snapshot:
             return cached
         parts = [self._block_postings(i, fieldname, text) for i in range(len(self.blocks))]
         docs = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        tf = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+        # float64 before any arithmetic: a float32 frequency would make the product float32.
+        tf = np.concatenate([p[1] for p in parts]).astype(np.float64) if parts else np.zeros(0)
         docs_total = max(1, self.size)
         avg = (self._field_total(fieldname) / docs_total) or 1.0
         idf = math.log(docs_total / (sum(p[2] for p in parts) + 1)) + 1.0

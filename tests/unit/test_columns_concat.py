@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.index.columns import ARRAYS, Columns, _assemble, concat
+from indexer.index.columns import ARRAYS, Columns, _assemble, concat, load, save
+from indexer.index.masks import mask_of
 
 TERMS = [f"specialty:t{n}" for n in range(12)]
 
@@ -70,3 +71,21 @@ def test_joined_segments_equal_one_segment_of_all_their_documents(segments):
         got, want = getattr(joined, name), getattr(whole, name)
         assert got.dtype.kind == want.dtype.kind, name
         assert np.array_equal(got, want), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(segments=st.lists(st.lists(document, max_size=20), min_size=1, max_size=3))
+def test_a_saved_base_reads_each_terms_documents_from_its_bitmaps_as_from_its_postings(
+    segments, tmp_path_factory
+):
+    parts, first = [], 0
+    for n, docs in enumerate(segments):
+        parts.append(columns_of(docs, first, f"s{n}"))
+        first += len(docs)
+    joined = concat(parts)
+    folder = tmp_path_factory.mktemp("base") / "columns-000001"
+    save(joined, folder)
+    base = load(folder)
+    assert base.term_bits is not None and joined.term_bits is None
+    for term in [*TERMS, "flag:nobody"]:
+        assert base.term_mask(term) == mask_of(joined.postings(term))
