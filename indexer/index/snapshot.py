@@ -55,6 +55,7 @@ WARM_PREFIXES = (
     "language:",
     "insurance:",
     "profession:",
+    "licensed:",  # video searches add the therapists licensed in the place's state
 )
 # Bounds of the per-process caches: document sets in 64-bit words (8 bytes each), postings
 # (8 bytes each) and BM25 tables (12 bytes a document) in postings, fuzzy expansions in index
