@@ -67,6 +67,11 @@ EXPANSION_CACHE_TERMS = 100_000
 # Facet counts read the terms of each result (about 25 per document) when the results are
 # fewer than one in this many documents; otherwise they AND whole-index bitmasks.
 SPARSE_FACETS = 25
+# Whoosh reads a segment file by seeking, then reading, one file object shared by every
+# thread of the process: two threads at once can read each other's bytes (a missing term, a
+# damaged block). Every read of Whoosh's files here holds this lock; they are cache misses,
+# so the threads of a worker seldom wait for it.
+WHOOSH_READS = threading.RLock()
 _SEGMENT_CACHE_SIZE = 64
 _BLOCK_CACHE_SIZE = 8
 
@@ -140,15 +145,16 @@ class Block:
         cached = self._postings.get(key)
         if cached is None:
             ids, freqs, frequency = [], [], 0
-            for leaf, offset in leaves:
-                if not (df := leaf.doc_frequency(fieldname, text)):
-                    continue
-                frequency += df
-                docs, weights = leaf_postings(leaf, fieldname, text)
-                # 8 bytes a posting, not 16: document numbers fit 32 bits, and frequencies
-                # are small whole numbers, exact in float32.
-                ids.append((docs + offset).astype(np.int32))
-                freqs.append(weights.astype(np.float32))
+            with WHOOSH_READS:
+                for leaf, offset in leaves:
+                    if not (df := leaf.doc_frequency(fieldname, text)):
+                        continue
+                    frequency += df
+                    docs, weights = leaf_postings(leaf, fieldname, text)
+                    # 8 bytes a posting, not 16: document numbers fit 32 bits, and
+                    # frequencies are small whole numbers, exact in float32.
+                    ids.append((docs + offset).astype(np.int32))
+                    freqs.append(weights.astype(np.float32))
             cached = (
                 (np.concatenate(ids), np.concatenate(freqs), frequency)
                 if ids
@@ -315,6 +321,11 @@ class Snapshot:
     def open(cls, searcher: Any, generation: str, folder: Path | None = None) -> Snapshot:
         """A snapshot over an open Whoosh searcher of `generation` (whose folder holds the
         columns the last writer wrote; without one, this process reads every segment)."""
+        with WHOOSH_READS:
+            return cls._open(searcher, generation, folder)
+
+    @classmethod
+    def _open(cls, searcher: Any, generation: str, folder: Path | None) -> Snapshot:
         reader = searcher.reader()
         # An index with no documents has one leaf and no segment: nothing to read.
         leaves = [(leaf, off) for leaf, off in reader.leaf_readers() if leaf.segment() is not None]
