@@ -14,9 +14,11 @@ built, and others may read it meanwhile):
   `find_page` (index only: page, facets, suggestions) and `run_search` (the response body with
   its database rows), median and p99, for a local search (ZIP, 25 mi, couples, one specialty,
   video, all facet counts), the same with one word of `q`, the HTTP mix, `q` alone over all
-  profiles, and "neighbourhood": the local search without video over the radius that holds as
-  many therapists at this size as 25 miles does at 100,000 (the same neighbourhood in a
-  directory ten times as large); the assembly of a page of 20 results (rows, match, distances);
+  profiles, and "neighbourhood": the local search without video over the radius at which it
+  finds as many therapists on average as over 25 miles at the first size of the run (the
+  same neighbourhood in a directory ten times as large: the synthetic sample puts ten times as
+  many therapists in the same places); the assembly of a page of 20 results (rows, match,
+  distances);
 - after an edit: the first search once another process has ingested one edited profile,
   against the warm median of the same search ("cold after edit") and against the first search
   after another process ran without an edit (which makes the CPU caches just as cold), and how
@@ -162,9 +164,32 @@ def make_plan(folder: Path, words: list[str], known: Any = lambda zip_code: True
     }
 
 
-def neighbourhood_radius(size: int) -> str:
-    """Miles around a place holding as many therapists at `size` as 25 miles at 100,000."""
-    return f"{25 * (100_000 / size) ** 0.5:.2f}"
+def neighbourhood_radius(local: list[dict], plan_path: Path, find: Any) -> tuple[str, dict]:
+    """The radius (miles, as a parameter) at which the local searches without video find as
+    many therapists on average as at 25 miles in the run's first instance, and how close that
+    came. The first instance of a run records its mean beside the plan; later (larger) ones
+    search for the radius by bisection (the mean grows with the radius)."""
+    record = plan_path.with_name("neighbourhood.json")
+
+    def mean_at(radius: float) -> float:
+        return statistics.mean(
+            find({**p, "video": "false", "radius": f"{radius:.3f}"}).total for p in local
+        )
+
+    if not record.exists():
+        target = mean_at(25.0)
+        record.write_text(json.dumps({"mean_results": target}))
+        return "25", {"radius_mi": 25.0, "mean_results": target, "target": target}
+    target = json.loads(record.read_text())["mean_results"]
+    low, high = 0.5, 25.0
+    for _ in range(14):
+        middle = (low + high) / 2
+        if mean_at(middle) < target:
+            low = middle
+        else:
+            high = middle
+    found = mean_at(high)
+    return f"{high:.3f}", {"radius_mi": round(high, 3), "mean_results": found, "target": target}
 
 
 def local_only(params: dict) -> dict:
@@ -293,14 +318,17 @@ def in_process(folder: Path, size: int, plan_path: Path, opts: argparse.Namespac
             ],
             "mix": requests[:k],
             "q alone": [{"q": w} for w in words] * max(1, -(-k // (2 * len(words)))),
-            # The same neighbourhood at every size: the radius holding as many therapists as
-            # 25 miles does at 100,000 (the synthetic sample is ten times as dense at a
-            # million), without video (which adds the whole state's remote therapists).
-            "neighbourhood": [
-                {**local_only(p), "video": "false", "radius": neighbourhood_radius(size)}
-                for p in requests[:k]
-            ],
         }
+        # The same neighbourhood at every size (the synthetic sample is ten times as dense at
+        # a million): the local search without video (which adds the whole state's remote
+        # therapists), over the radius at which it finds as many therapists on average as
+        # over 25 miles in the run's first (smallest) instance.
+        radius, out["neighbourhood"] = neighbourhood_radius(
+            [local_only(p) for p in requests[:k]], plan_path, lambda a: find_page(args_of(a))
+        )
+        kinds["neighbourhood"] = [
+            {**local_only(p), "video": "false", "radius": radius} for p in requests[:k]
+        ]
         items = [(kind, args_of(p)) for kind, ps in kinds.items() for p in ps]
         api_root = app.url_for("api.therapist", therapist_id=0)[:-1]
 
@@ -938,6 +966,7 @@ def rows(reports: list[dict]) -> list[tuple[str, list[Any], bool]]:
             False,
         ),
         ("rebuild: seconds", each("rebuild", "seconds"), True),
+        ("neighbourhood: radius mi", each("in_process", "neighbourhood", "radius_mi"), False),
         ("ingest: CPU s per 1,000 profiles", [per_thousand(r, "built") for r in reports], True),
         ("rebuild: peak RSS MB (all processes)", each("rebuild", "peak_rss_mb"), True),
         ("rebuild: CPU s per 1,000 profiles", [per_thousand(r, "rebuild") for r in reports], True),

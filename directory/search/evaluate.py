@@ -18,13 +18,14 @@ from indexer.index import (
     NoIndexYet,
     SearchEngine,
     Snapshot,
+    bits_at,
     doc_array,
     mask_of,
 )
 from indexer.taxonomy import Taxonomy
 
 from ..errors import ApiError
-from .filters import Filter, apply_filters, build_filters
+from .filters import Filter, apply_filters, build_filters, passing
 from .place import keep_nearby, resolve_location
 from .query import ConceptMatch, match_concept, parse_query, scores
 
@@ -51,7 +52,6 @@ class Outcome:
     """Everything a search found, as arrays over the matching documents (ascending document
     numbers). Only the requested page is ever put in order."""
 
-    filtered: int  # the documents passing the filters and the free text, before the place
     place: Placement | None
     filters: list[Filter] = field(default_factory=list)
     concepts: list[ConceptMatch] = field(default_factory=list)
@@ -62,6 +62,25 @@ class Outcome:
     by_distance: bool = False
     ids: Any = None  # the snapshot's document -> therapist id
     known_mask: int | None = None  # `mask`, when it has been made
+    # The documents passing the filters and the free text, before the place, as a mask of
+    # the whole index: made only when needed (a local search tests its candidates instead).
+    filtered_mask: int | None = None
+
+    def filtered(self, snap: Snapshot) -> int:
+        """The documents passing the filters and the free text, before the place."""
+        if self.filtered_mask is None:
+            mask = apply_filters(snap, self.filters)
+            for match in self.concepts:
+                mask &= match.mask
+            self.filtered_mask = mask
+        return self.filtered_mask
+
+    def passing(self, snap: Snapshot, docs: np.ndarray) -> np.ndarray:
+        """Whether each of a few documents passes the filters and the free text: without free
+        text, asked of those documents only (no operation over the whole index)."""
+        if self.concepts or self.filtered_mask is not None:
+            return bits_at(self.filtered(snap), docs)
+        return passing(snap, self.filters, docs)
 
     @property
     def total(self) -> int:
@@ -145,13 +164,11 @@ def find(
     search."""
     if concepts is None:
         concepts = match_text(snap, args, taxonomy)
-    mask = apply_filters(snap, filters)
-    for match in concepts:
-        mask &= match.mask
-    outcome = Outcome(mask, place, filters, concepts, ids=snap.ids)
+    outcome = Outcome(place, filters, concepts, ids=snap.ids)
     if place is not None:
         keep_nearby(snap, outcome, args)
     else:
+        mask = outcome.filtered(snap)
         outcome.docs, outcome.known_mask = doc_array(mask), mask
     if concepts:
         outcome.scores = scores(outcome.docs, concepts)

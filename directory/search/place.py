@@ -54,19 +54,22 @@ def keep_nearby(snap: Snapshot, outcome: Outcome, args: dict) -> None:
     office's distance), plus, for video searches, remote therapists licensed in the place's
     state. Only documents in the geohash cells around the place are looked at: the cost of a
     local search follows the number of therapists near it, not the size of the directory."""
-    place, mask, limit = outcome.place, outcome.filtered, radius_km(args)
+    place, limit = outcome.place, radius_km(args)
     assert place is not None
     if place.precision == "state":
-        docs = doc_array(mask & snap.term_mask(f"office_state:{(place.state or '').lower()}"))
+        state = f"office_state:{(place.state or '').lower()}"
+        docs = doc_array(outcome.filtered(snap) & snap.term_mask(state))
         km = snap.nearest_km(place.lat, place.lon, docs)
     else:
-        docs = snap.near(covering_cells(place.lat, place.lon, limit), mask)
+        cells = covering_cells(place.lat, place.lon, limit)
+        docs = snap.near(cells, lambda candidates: outcome.passing(snap, candidates))
         km = snap.nearest_km(place.lat, place.lon, docs)
         within = km <= limit
         docs, km = docs[within], km[within]
     remote = np.zeros(len(docs), dtype=bool)
     if args.get("video") is True and place.state:
-        far = doc_array(mask & snap.term_mask(f"licensed:{place.state.lower()}"))
+        licensed = snap.term_mask(f"licensed:{place.state.lower()}")
+        far = doc_array(outcome.filtered(snap) & licensed)
         far = far[~np.isin(far, docs, assume_unique=True)]
         if len(far):
             order = np.argsort(np.concatenate([docs, far]), kind="stable")

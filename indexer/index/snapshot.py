@@ -20,7 +20,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,6 +277,15 @@ class DocIds:
             out[mine] = block.columns.ids[docs[mine] - offset]
         return out
 
+    def _parts_any(self, docs: np.ndarray) -> Iterator[tuple[Any, tuple[Block, int]]]:
+        """The documents of each block, in any order: a selection of `docs` each."""
+        if len(self._blocks) == 1:
+            yield slice(0, len(docs)), self._blocks[0]
+            return
+        which = np.searchsorted([offset for _, offset in self._blocks], docs, side="right") - 1
+        for i, block in enumerate(self._blocks):
+            yield which == i, block
+
     def _parts(self, docs: np.ndarray) -> Iterator[tuple[slice, tuple[Block, int]]]:
         """The documents of each block, as a slice of `docs` (which must be ascending)."""
         if len(self._blocks) == 1:
@@ -444,15 +453,53 @@ class Snapshot:
         return counts
 
     # -- places ----------------------------------------------------------------------------
-    def near(self, cells: Iterable[str], within: int) -> np.ndarray:
-        """Documents of `within` (a mask) with an office in one of the cell terms, ascending:
-        the only documents a radius search looks at."""
+    def near(self, cells: Iterable[str], keep: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Documents with an office in one of the cell terms that `keep` keeps (it answers
+        for an array of documents, as bools), ascending: the only documents a radius search
+        looks at."""
         cells = tuple(cells)
         found = [block.columns.near_cells(cells) + offset for block, offset in self.blocks]
         docs = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        docs = docs[bits_at(within, docs)]  # the filters first: most candidates fail them
+        docs = docs[keep(docs)]  # the filters first: most candidates fail them
         docs.sort()
         return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else docs
+
+    # -- the same questions, asked of a few documents ---------------------------------------
+    # A local search tests its filters on the documents near the place only: a bit per
+    # candidate from the base's mapped bitmaps, never an operation over the whole index's
+    # masks (a million bits each), so its cost follows the neighbourhood.
+    def live_at(self, docs: np.ndarray) -> np.ndarray:
+        """Whether each document is live (not deleted)."""
+        if not self.deletions:
+            return np.ones(len(docs), dtype=bool)
+        if self._live_bytes is None:
+            self._live_bytes = np.frombuffer(
+                self.live.to_bytes((self.size + 7) // 8 or 1, "little"), np.uint8
+            )
+        return _bits(self._live_bytes, docs)
+
+    def term_at(self, term: str, docs: np.ndarray) -> np.ndarray:
+        """Whether each document holds a structured term (deleted ones may say yes)."""
+        out = np.zeros(len(docs), dtype=bool)
+        for part, (block, offset) in self.ids._parts_any(docs):
+            local = docs[part] - offset
+            n = block.columns.number.get(term)
+            if n is None:
+                continue
+            rows = block.columns.term_bits
+            if rows is not None:
+                out[part] = _bits(rows[n], local)
+            else:
+                out[part] = bits_at(block.term_mask(term), local)
+        return out
+
+    def fee_at_most(self, amount: int, docs: np.ndarray) -> np.ndarray:
+        """Whether each document's lowest fee is known and at most `amount`."""
+        out = np.zeros(len(docs), dtype=bool)
+        for part, (block, offset) in self.ids._parts_any(docs):
+            fees = block.columns.fees[docs[part] - offset]
+            out[part] = (fees >= 0) & (fees <= amount)
+        return out
 
     def nearest_km(self, lat: float, lon: float, docs: np.ndarray) -> np.ndarray:
         """Each document's distance from the point to its nearest office (NaN: no office
@@ -567,6 +614,11 @@ class Snapshot:
             for fieldname in ("body", "name"):
                 block.initials(fieldname)
         self.warmed = True
+
+
+def _bits(data: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Bit `d` of little-endian packed bytes (a bit for every document), for each document."""
+    return ((data[docs >> 3] >> (docs & 7).astype(np.uint8)) & 1).astype(bool)
 
 
 def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
