@@ -56,6 +56,12 @@ class BoundedCache(Generic[K, V]):
                 self.weight -= dropped
         return value
 
+    def recent(self, count: int) -> list[K]:
+        """The keys of the `count` most recently used entries, most recent first."""
+        with self._lock:
+            keys = list(self._items)
+        return keys[: -count - 1 : -1] if count > 0 else []
+
 
 def mask_weight(mask: int) -> int:
     """What a document set costs to keep, in machine words: its own, and about 16 more for

@@ -64,6 +64,10 @@ MASK_CACHE_WORDS = 4_000_000  # 32 MB per snapshot (and per block: a tail's, whi
 POSTINGS_CACHE = 4_000_000  # 32 MB per block
 SCORE_CACHE_POSTINGS = 2_000_000  # 24 MB per snapshot
 EXPANSION_CACHE_TERMS = 100_000
+# A new state of the index computes, before it is used, the BM25 tables of the words most
+# recently searched on the state it replaces: at most this many, for at most this long.
+WARM_LIKE_TERMS = 64
+WARM_LIKE_SECONDS = 0.5
 # Facet counts read the terms of each result (about 25 per document) when the results are
 # fewer than one in this many documents; otherwise they AND whole-index bitmasks.
 SPARSE_FACETS = 25
@@ -603,6 +607,20 @@ class Snapshot:
             out[part] = block.columns.lengths(fieldname)[docs[part] - offset]
         return out
 
+    def warm_like(self, previous: Snapshot | None, seconds: float = WARM_LIKE_SECONDS) -> None:
+        """Compute the BM25 tables of the words the previous state was searched for, most
+        recently used first, for at most `seconds`: a new state after an edit starts with
+        none, and a common word's table at a million documents takes milliseconds, which the
+        first search with it after every edit would otherwise pay."""
+        if previous is None:
+            return
+        deadline = time.monotonic() + seconds
+        for fieldname, text in previous._scores.recent(WARM_LIKE_TERMS):
+            if time.monotonic() > deadline:
+                break
+            docs, _ = self.term_scores(fieldname, text)
+            self._text_mask(fieldname, text, docs)
+
     def warm(self, prefixes: Iterable[str] = WARM_PREFIXES) -> None:
         """Read now what the first searches would otherwise read (a new process, before its
         first visitor): the documents of every filter and facet term and the typo
@@ -683,6 +701,7 @@ class SearchEngine:
                     continue
                 fresh = self._open(generation)
                 fresh.warm()
+                fresh.warm_like(current)
                 with self._lock:
                     if self._snapshot is current:  # not replaced by a search meanwhile
                         self._snapshot = fresh
