@@ -64,10 +64,12 @@ MASK_CACHE_WORDS = 4_000_000  # 32 MB per snapshot (and per block: a tail's, whi
 POSTINGS_CACHE = 4_000_000  # 32 MB per block
 SCORE_CACHE_POSTINGS = 2_000_000  # 24 MB per snapshot
 EXPANSION_CACHE_TERMS = 100_000
-# A new state of the index computes, before it is used, the BM25 tables of the words most
-# recently searched on the state it replaces: at most this many, for at most this long.
+# A new state of the index computes the BM25 tables of the words most recently searched on
+# the state it replaces (at most this many): for a moment before it is used (an edit must be
+# searchable within a second), then the rest in the background once it is.
 WARM_LIKE_TERMS = 64
-WARM_LIKE_SECONDS = 0.5
+WARM_LIKE_SECONDS = 0.15
+WARM_LIKE_AFTER_SECONDS = 1.0
 # Facet counts read the terms of each result (about 25 per document) when the results are
 # fewer than one in this many documents; otherwise they AND whole-index bitmasks.
 SPARSE_FACETS = 25
@@ -607,17 +609,28 @@ class Snapshot:
             out[part] = block.columns.lengths(fieldname)[docs[part] - offset]
         return out
 
-    def warm_like(self, previous: Snapshot | None, seconds: float = WARM_LIKE_SECONDS) -> None:
+    def warm_like(
+        self,
+        previous: Snapshot | None,
+        seconds: float = WARM_LIKE_SECONDS,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
         """Compute the BM25 tables of the words the previous state was searched for, most
-        recently used first, for at most `seconds`: a new state after an edit starts with
-        none, and a common word's table at a million documents takes milliseconds, which the
-        first search with it after every edit would otherwise pay."""
+        recently used first, for at most `seconds` or until `stop()` (asked every 50 ms) says
+        so: a new state after an edit starts with none, and a common word's table at a million
+        documents takes milliseconds, which the first search with it after every edit would
+        otherwise pay."""
         if previous is None:
             return
-        deadline = time.monotonic() + seconds
+        started = asked = time.monotonic()
         for fieldname, text in previous._scores.recent(WARM_LIKE_TERMS):
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now - started > seconds:
                 break
+            if stop is not None and now - asked > 0.05:
+                asked = now
+                if stop():
+                    break
             docs, _ = self.term_scores(fieldname, text)
             self._text_mask(fieldname, text, docs)
 
@@ -705,9 +718,15 @@ class SearchEngine:
                 with self._lock:
                     if self._snapshot is current:  # not replaced by a search meanwhile
                         self._snapshot = fresh
+                # The rest once it is used, unless a newer state comes first.
+                fresh.warm_like(current, WARM_LIKE_AFTER_SECONDS, stop=self._superseded(fresh))
             except Exception:  # noqa: BLE001 - the next search opens it and says what is wrong
                 log.debug("the index follower could not open the index", exc_info=True)
                 self._stale = True
+
+    def _superseded(self, snap: Snapshot) -> Callable[[], bool]:
+        """Whether to stop warming `snap`: the follower is stopping, or the index changed."""
+        return lambda: self._stop.is_set() or not snap.up_to_date()
 
     def snapshot(self) -> Snapshot:
         """The current snapshot. NoIndexYet before the first build; IndexUnreadable when the
